@@ -1,0 +1,5 @@
+"""`python -m postprod` runs the CLI."""
+
+from .cli import main
+
+main()

