@@ -1,4 +1,4 @@
-"""Progress events that long operations report, so CLI bars, workbench widgets and notebooks share them."""
+"""Progress events of long operations, shared by CLI bars, workbench widgets and notebooks."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def report(callback: ProgressCallback | None, stage: str, fraction: float, message: str = "") -> None:
+def report(
+    callback: ProgressCallback | None, stage: str, fraction: float, message: str = ""
+) -> None:
     """Send one event to ``callback`` when there is one; fraction is clamped to [0, 1]."""
     if callback is not None:
         callback(Progress(stage=stage, fraction=min(1.0, max(0.0, fraction)), message=message))

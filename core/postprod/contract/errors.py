@@ -27,7 +27,7 @@ class ErrorBody(ErrorDetail):
 class ErrorMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    requestId: str  # noqa: N815 - contract spelling
+    requestId: str  # contract spelling
 
 
 class ErrorEnvelope(BaseModel):

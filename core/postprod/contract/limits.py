@@ -64,7 +64,7 @@ LIMITS: dict[Tier, TierLimits] = {
         timestamps_all_text_chars=40_000,
     ),
 }
-"""Tier → limits, exactly contract §1.6. Validation, price checks, the workbench and docs read it."""
+"""Tier → limits, exactly contract §1.6; validation, price checks, workbench and docs read it."""
 
 
 def limits_for(tier: Tier) -> TierLimits:
