@@ -13,6 +13,12 @@ if [ -n "$need" ]; then
 fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
+if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then
+  # Debian/Ubuntu split venv out of the interpreter package.
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3.11-venv || \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-venv
+fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first: this pin resolves to the CPU build; a bare 'torch' would pull a CUDA build.
