@@ -1,0 +1,541 @@
+"""Check a Compose manifest against every rule of contract §2.2 and lay it out in whole frames.
+
+Pure: no OTIO, no I/O. The result (`TimelinePlan`) holds integer frame positions at the exact
+project rate; `timeline.py` turns it into OpenTimelineIO objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from ..contract.common import ResultWarning
+from ..contract.compose import AudioLayer, ComposeRequest, FolderItem, SequenceEntry
+from ..contract.errors import (
+    DuplicateId,
+    ItemKindMismatch,
+    PostprodError,
+    TrackOverlap,
+    TransitionTooLong,
+    TrimOutOfRange,
+    UnknownItemReference,
+    ValidationFailed,
+    collect,
+)
+from ..contract.limits import Tier, check_max, limits_for
+from .timebase import (
+    exact_seconds,
+    frames_at,
+    frames_covering,
+    on_frame,
+    project_rate,
+    round_half_away,
+)
+
+TrackKind = Literal["video", "audio"]
+VIDEO_TRACK = "V1"
+EMBEDDED_AUDIO_TRACK = "A-src"
+MAX_ROUNDING_WARNINGS = 20
+"""Individual between-frames warnings listed before the rest are summed up in one."""
+
+
+@dataclass
+class ClipPlan:
+    """One clip on a track, in frames at the project rate.
+
+    Attributes:
+        name: clip name (hint or id, ``#2``/``#3`` for repeats).
+        item: the folder item it plays.
+        start: first frame on the timeline.
+        duration: length on the timeline, frames.
+        source_start: first frame of the media that plays.
+        available: (start, duration) frames of the media, or None when its length is unknown.
+        metadata: the clip's ``postprod`` metadata.
+    """
+
+    name: str
+    item: FolderItem
+    start: int
+    duration: int
+    source_start: int
+    available: tuple[int, int] | None
+    metadata: dict[str, Any]
+    handle_in: int = 0
+    handle_out: int = 0
+
+    @property
+    def end(self) -> int:
+        """First frame after the clip on the timeline."""
+        return self.start + self.duration
+
+
+@dataclass
+class TransitionPlan:
+    """A centred dissolve on the cut at frame ``cut``: ``half`` frames each side."""
+
+    cut: int
+    half: int
+    sequence_index: int
+
+
+@dataclass
+class TrackPlan:
+    """One track: its clips in timeline order and, on V1, the dissolves between them."""
+
+    name: str
+    kind: TrackKind
+    metadata: dict[str, Any]
+    clips: list[ClipPlan] = field(default_factory=list)
+    transitions: list[TransitionPlan] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        """First frame after the last clip (0 for an empty track)."""
+        return max((c.end for c in self.clips), default=0)
+
+
+@dataclass
+class TimelinePlan:
+    """The whole timeline in frames; every track is padded to `end` when built."""
+
+    request: ComposeRequest
+    rate: Fraction
+    tracks: list[TrackPlan]
+    end: int
+    warnings: list[ResultWarning]
+
+
+class _Problems:
+    """Errors and warnings collected while planning."""
+
+    def __init__(self) -> None:
+        self.errors: list[PostprodError] = []
+        self.warnings: list[ResultWarning] = []
+        self.rounded: list[ResultWarning] = []
+
+    def add(self, err: PostprodError) -> None:
+        self.errors.append(err)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise collect(self.errors)
+
+    def off_frame(self, *, field_path: str, seconds: Fraction, rate: Fraction,
+                  what: str = "value") -> None:
+        if not on_frame(seconds, rate):
+            frames = seconds * rate
+            self.rounded.append(ResultWarning(
+                code="ROUNDED_TO_FRAME", field=field_path,
+                message=f"{field_path} puts the {what} at {float(seconds):g} s = "
+                        f"{float(frames):.3f} frames; rounded to frame {round_half_away(frames)}"))
+
+    def all_warnings(self) -> list[ResultWarning]:
+        shown = self.rounded[:MAX_ROUNDING_WARNINGS]
+        rest = len(self.rounded) - len(shown)
+        if rest > 0:
+            shown.append(ResultWarning(
+                code="ROUNDED_TO_FRAME",
+                message=f"{rest} more values fall between frames and were rounded to the nearest "
+                        "frame"))
+        return [*self.warnings, *shown]
+
+
+def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
+    """Validate ``request`` (rules + tier limits) and lay it out in frames.
+
+    Raises:
+        PostprodError: the first problem found, with the others of the same stage in
+            ``details`` (references, kinds and trims are checked before timing).
+    """
+    limits = limits_for(tier)
+    rate = project_rate(request.project.fps)
+    problems = _Problems()
+
+    items = _index_items(request, problems)
+    too_many = check_max(value=len(request.folder.items), limit=limits.compose_items, tier=tier,
+                         field="folder.items", what="folder.items[] count")
+    if too_many:
+        problems.add(too_many)
+    _check_references(request, items, problems)
+    problems.raise_if_any()
+
+    video = _plan_video(request, items, rate, problems)
+    problems.raise_if_any()
+    tracks = [video]
+    embedded = _plan_embedded_audio(request, video)
+    if embedded.clips:
+        tracks.append(embedded)
+    tracks.extend(_plan_audio_lanes(request, items, rate, problems))
+    problems.raise_if_any()
+
+    end = max(t.end for t in tracks)
+    longest = max(tracks, key=lambda t: t.end)
+    where = ("intent.sequence" if longest is video or longest is embedded
+             else _last_layer_field(request, longest))
+    too_long = check_max(value=float(Fraction(end) / rate), limit=limits.compose_timeline_sec,
+                         tier=tier, field=where, what="the timeline duration", unit=" s")
+    if too_long:
+        raise too_long
+    return TimelinePlan(request=request, rate=rate, tracks=tracks, end=end,
+                        warnings=problems.all_warnings())
+
+
+def _index_items(request: ComposeRequest, problems: _Problems) -> dict[str, tuple[int, FolderItem]]:
+    items: dict[str, tuple[int, FolderItem]] = {}
+    for k, item in enumerate(request.folder.items):
+        if item.id in items:
+            first = items[item.id][0]
+            problems.add(DuplicateId(
+                f"folder.items[{k}].id {item.id!r} is already used by folder.items[{first}]",
+                field=f"folder.items[{k}].id", allowed="an id used by no other item"))
+            continue
+        items[item.id] = (k, item)
+    return items
+
+
+def _check_references(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                      problems: _Problems) -> None:
+    """Unknown ids, wrong kinds and the per-kind presence rules of sequence and layers."""
+    for i, entry in enumerate(request.intent.sequence):
+        at = f"intent.sequence[{i}]"
+        found = items.get(entry.item_id)
+        if found is None:
+            problems.add(UnknownItemReference(
+                f"{at}.itemId {entry.item_id!r} names no item of folder.items[]",
+                field=f"{at}.itemId", allowed=_known_ids(items, ("image", "video"))))
+            continue
+        k, item = found
+        if item.kind not in ("image", "video"):
+            problems.add(ItemKindMismatch(
+                f"{at}.itemId {entry.item_id!r} is an {item.kind} item; the video track takes "
+                "image or video items", field=f"{at}.itemId", allowed="an image or video item"))
+            continue
+        if i == 0 and entry.transition_in is not None and entry.transition_in.type != "cut":
+            problems.add(ValidationFailed(
+                f"{at}.transitionIn: the first clip has no previous clip to dissolve from",
+                field=f"{at}.transitionIn", allowed="no transitionIn (or type 'cut') on entry 0"))
+        if item.kind == "image":
+            if entry.duration_sec is None:
+                problems.add(ValidationFailed(
+                    f"{at}.durationSec is required for the image {item.id!r}",
+                    field=f"{at}.durationSec", allowed="required for images: a number > 0"))
+            if entry.trim is not None:
+                problems.add(ValidationFailed(
+                    f"{at}.trim applies to video only; {item.id!r} is an image",
+                    field=f"{at}.trim", allowed="no trim on images (use durationSec)"))
+            if entry.embedded_audio is not None and entry.embedded_audio.separate_track:
+                problems.add(ValidationFailed(
+                    f"{at}.embeddedAudio.separateTrack applies to video only; {item.id!r} is an "
+                    "image", field=f"{at}.embeddedAudio.separateTrack",
+                    allowed="false (or absent) for images"))
+            continue
+        if entry.duration_sec is not None:
+            problems.add(ValidationFailed(
+                f"{at}.durationSec is not accepted for the video {item.id!r}: its length comes "
+                "from trim (default the whole clip)", field=f"{at}.durationSec",
+                allowed="absent for video items (use trim.inSec / trim.outSec)"))
+        if item.duration_sec is None:
+            problems.add(ValidationFailed(
+                f"folder.items[{k}].durationSec is required: the video {item.id!r} is placed on "
+                "the video track (its length, trims and handles depend on it)",
+                field=f"folder.items[{k}].durationSec",
+                allowed="a number > 0 (seconds) for video items used in intent.sequence"))
+            continue
+        _check_trim(entry, at, item, problems)
+    for j, layer in enumerate(request.intent.audio_layers):
+        at = f"intent.audioLayers[{j}]"
+        found = items.get(layer.item_id)
+        if found is None:
+            problems.add(UnknownItemReference(
+                f"{at}.itemId {layer.item_id!r} names no item of folder.items[]",
+                field=f"{at}.itemId", allowed=_known_ids(items, ("audio",))))
+            continue
+        k, item = found
+        if item.kind != "audio":
+            problems.add(ItemKindMismatch(
+                f"{at}.itemId {layer.item_id!r} is an {item.kind} item; audio layers take audio "
+                "items", field=f"{at}.itemId", allowed="an audio item"))
+            continue
+        if layer.placement == "loopToFit" and item.duration_sec is None:
+            problems.add(ValidationFailed(
+                f"folder.items[{k}].durationSec is required: {at} loops {item.id!r} to fit",
+                field=f"folder.items[{k}].durationSec",
+                allowed="a number > 0 (seconds) for looped audio items"))
+
+
+def _check_trim(entry: SequenceEntry, at: str, item: FolderItem, problems: _Problems) -> None:
+    if entry.trim is None:
+        return
+    assert item.duration_sec is not None
+    length = item.duration_sec
+    in_sec = entry.trim.in_sec if entry.trim.in_sec is not None else 0.0
+    out_sec = entry.trim.out_sec if entry.trim.out_sec is not None else length
+    allowed = f"0 <= inSec < outSec <= {length:g}"
+    if out_sec > length:
+        problems.add(TrimOutOfRange(
+            f"{at}.trim.outSec ({out_sec:g}) is past the end of item {item.id} ({length:g} s)",
+            field=f"{at}.trim.outSec", allowed=allowed))
+    elif in_sec >= out_sec:
+        problems.add(TrimOutOfRange(
+            f"{at}.trim.inSec ({in_sec:g}) is not before outSec ({out_sec:g}) of item "
+            f"{item.id} ({length:g} s)", field=f"{at}.trim.inSec", allowed=allowed))
+
+
+def _known_ids(items: dict[str, tuple[int, FolderItem]], kinds: tuple[str, ...]) -> str:
+    ids = [i for i, (_, it) in items.items() if it.kind in kinds]
+    shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+    return f"an id of folder.items[] of kind {'/'.join(kinds)}" + (f": {shown}" if ids else "")
+
+
+class _Namer:
+    """Clip names: the base name, then ``base #2``, ``base #3`` for repeats."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, base: str) -> str:
+        n = self.seen.get(base, 0) + 1
+        self.seen[base] = n
+        return base if n == 1 else f"{base} #{n}"
+
+
+def _plan_video(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                rate: Fraction, problems: _Problems) -> TrackPlan:
+    track = TrackPlan(name=VIDEO_TRACK, kind="video",
+                      metadata={"trackId": VIDEO_TRACK, "kind": "video"})
+    name = _Namer()
+    position = Fraction(0)
+    heads: list[int | None] = []  # media frames before each clip's source start (None: a still)
+    tails: list[int | None] = []
+    for i, entry in enumerate(request.intent.sequence):
+        at = f"intent.sequence[{i}]"
+        item = items[entry.item_id][1]
+        start = frames_at(position, rate)
+        if item.kind == "image":
+            assert entry.duration_sec is not None
+            length = exact_seconds(entry.duration_sec)
+            position += length
+            end = frames_at(position, rate)
+            problems.off_frame(field_path=f"{at}.durationSec", seconds=position, rate=rate,
+                               what=f"end of clip {i}")
+            duration_field = f"{at}.durationSec"
+            source_start = 0
+            available = None
+            heads.append(None)
+            tails.append(None)
+        else:
+            assert item.duration_sec is not None
+            media = exact_seconds(item.duration_sec)
+            trim = entry.trim
+            in_sec = exact_seconds(trim.in_sec) if trim and trim.in_sec is not None else Fraction(0)
+            out_sec = (exact_seconds(trim.out_sec) if trim and trim.out_sec is not None
+                       else media)
+            position += out_sec - in_sec
+            end = frames_at(position, rate)
+            problems.off_frame(field_path=f"{at}.trim.inSec", seconds=in_sec, rate=rate,
+                               what=f"source in point of clip {i}")
+            problems.off_frame(
+                field_path=(f"{at}.trim.outSec" if trim and trim.out_sec is not None
+                            else f"folder.items[{items[item.id][0]}].durationSec"),
+                seconds=position, rate=rate, what=f"end of clip {i}")
+            duration_field = f"{at}.trim"
+            media_frames = frames_covering(media, rate)
+            # Rounding positions may lengthen a clip by one frame; keep it inside the media.
+            source_start = min(frames_at(in_sec, rate), max(0, media_frames - (end - start)))
+            available = (0, media_frames)
+            heads.append(source_start)
+            tails.append(media_frames - source_start - (end - start))
+        duration = end - start
+        if duration <= 0:
+            problems.add(ValidationFailed(
+                f"{at} lasts less than half a frame at {float(rate):g} fps and would vanish",
+                field=duration_field, allowed=f">= 1 frame ({float(1 / rate):.4f} s)"))
+        metadata: dict[str, Any] = {"itemId": item.id, "kind": item.kind, "trackId": VIDEO_TRACK,
+                                    "sequenceIndex": i}
+        if entry.embedded_audio is not None and entry.embedded_audio.separate_track:
+            metadata["embeddedAudioTrack"] = EMBEDDED_AUDIO_TRACK
+        track.clips.append(ClipPlan(
+            name=name(entry.clip_name_hint or item.id), item=item, start=start,
+            duration=duration, source_start=source_start, available=available,
+            metadata=metadata))
+    if problems.errors:
+        return track
+    _plan_transitions(request, track, heads, tails, rate, problems)
+    _finish_stills(track)
+    return track
+
+
+def _plan_transitions(request: ComposeRequest, track: TrackPlan, heads: list[int | None],
+                      tails: list[int | None], rate: Fraction, problems: _Problems) -> None:
+    """Centred dissolves: ``half`` frames each side of the cut, within handles and clips."""
+    previous_half = 0
+    for i, entry in enumerate(request.intent.sequence):
+        t = entry.transition_in
+        if i == 0 or t is None or t.type == "cut":
+            previous_half = 0
+            continue
+        at = f"intent.sequence[{i}].transitionIn.durationSec"
+        assert t.duration_sec is not None
+        d = exact_seconds(t.duration_sec)
+        if d * rate < 1:
+            problems.add(ValidationFailed(
+                f"{at} ({t.duration_sec:g} s) is shorter than one frame at {float(rate):g} fps",
+                field=at, allowed=f">= 1 frame ({float(1 / rate):.4f} s)"))
+            previous_half = 0
+            continue
+        half = round_half_away(d * rate / 2)
+        if half * 2 != d * rate:
+            problems.off_frame(field_path=at, seconds=d / 2, rate=rate,
+                               what="half of the crossfade")
+        before, after = track.clips[i - 1], track.clips[i]
+        limits: list[tuple[int, str]] = [
+            (before.duration - previous_half,
+             f"clip {i - 1} lasts {before.duration} frames"
+             + (f", {previous_half} of them already in a dissolve" if previous_half else "")),
+            (after.duration, f"clip {i} lasts {after.duration} frames"),
+        ]
+        if tails[i - 1] is not None:
+            limits.append((tails[i - 1] or 0,
+                           f"{before.item.id} has {tails[i - 1]} frames after its out point"))
+        if heads[i] is not None:
+            limits.append((heads[i] or 0,
+                           f"{after.item.id} has {heads[i]} frames before its in point"))
+        max_half, reason = min(limits, key=lambda x: x[0])
+        max_half = max(0, max_half)
+        if half > max_half:
+            largest = Fraction(2 * max_half) / rate
+            shown = f"{_floor_ms(largest)} s ({2 * max_half} frames)"
+            problems.add(TransitionTooLong(
+                f"{at} ({t.duration_sec:g} s) needs {half} frames each side of the cut, but "
+                f"{reason}; the largest crossfade here is {shown}",
+                field=at, allowed=f"durationSec <= {shown}" if max_half else
+                "no crossfade here (0 s): use a cut or give the clips handles"))
+            previous_half = 0
+            continue
+        track.transitions.append(TransitionPlan(cut=after.start, half=half, sequence_index=i))
+        before.handle_out = half
+        after.handle_in = half
+        previous_half = half
+
+
+def _floor_ms(seconds: Fraction) -> str:
+    ms = (seconds * 1000).__floor__()
+    return f"{ms / 1000:g}"
+
+
+def _finish_stills(track: TrackPlan) -> None:
+    """Stills: source starts at the head handle; media range = head + clip + tail."""
+    for clip in track.clips:
+        if clip.item.kind == "image":
+            clip.source_start = clip.handle_in
+            clip.available = (0, clip.handle_in + clip.duration + clip.handle_out)
+
+
+def _plan_embedded_audio(request: ComposeRequest, video: TrackPlan) -> TrackPlan:
+    track = TrackPlan(name=EMBEDDED_AUDIO_TRACK, kind="audio",
+                      metadata={"trackId": EMBEDDED_AUDIO_TRACK, "kind": "audio",
+                                "role": "dialogue", "embeddedAudio": True})
+    for i, entry in enumerate(request.intent.sequence):
+        if entry.embedded_audio is None or not entry.embedded_audio.separate_track:
+            continue
+        v = video.clips[i]
+        track.clips.append(ClipPlan(
+            name=v.name, item=v.item, start=v.start, duration=v.duration,
+            source_start=v.source_start, available=v.available,
+            metadata={"itemId": v.item.id, "kind": v.item.kind, "role": "dialogue",
+                      "trackId": EMBEDDED_AUDIO_TRACK, "sequenceIndex": i,
+                      "embeddedAudio": True}))
+    return track
+
+
+def _plan_audio_lanes(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                      rate: Fraction, problems: _Problems) -> list[TrackPlan]:
+    lanes: dict[str, list[tuple[int, AudioLayer]]] = {}
+    for j, layer in enumerate(request.intent.audio_layers):
+        key = f"id:{layer.track_id}" if layer.track_id is not None else f"layer:{j}"
+        lanes.setdefault(key, []).append((j, layer))
+    name = _Namer()
+    tracks: list[TrackPlan] = []
+    for layers in lanes.values():
+        first_j, first = layers[0]
+        track_id = first.track_id or f"layer-{first_j}"
+        roles = sorted({layer.role for _, layer in layers})
+        meta: dict[str, Any] = {"trackId": track_id, "kind": "audio"}
+        if len(roles) == 1:
+            meta["role"] = roles[0]
+        track = TrackPlan(name=track_id, kind="audio", metadata=meta)
+        ordered = sorted(layers, key=lambda jl: (jl[1].from_sec, jl[0]))
+        prev: tuple[int, AudioLayer] | None = None
+        for j, layer in ordered:
+            if prev is not None and layer.from_sec < prev[1].to_sec:
+                problems.add(TrackOverlap(
+                    f"intent.audioLayers[{j}] ({layer.from_sec:g}–{layer.to_sec:g} s) overlaps "
+                    f"intent.audioLayers[{prev[0]}] ({prev[1].from_sec:g}–{prev[1].to_sec:g} s) "
+                    f"on track {track_id!r}",
+                    field=f"intent.audioLayers[{j}].fromSec",
+                    allowed=f">= {prev[1].to_sec:g} (the end of intent.audioLayers[{prev[0]}]) "
+                            "or another trackId"))
+                continue
+            prev = (j, layer)
+            track.clips.extend(_plan_layer(j, layer, items[layer.item_id][1], track_id, rate,
+                                           name, problems))
+        tracks.append(track)
+    return tracks
+
+
+def _plan_layer(j: int, layer: AudioLayer, item: FolderItem, track_id: str, rate: Fraction,
+                name: Callable[[str], str], problems: _Problems) -> list[ClipPlan]:
+    at = f"intent.audioLayers[{j}]"
+    start_sec, end_sec = exact_seconds(layer.from_sec), exact_seconds(layer.to_sec)
+    start, end = frames_at(start_sec, rate), frames_at(end_sec, rate)
+    problems.off_frame(field_path=f"{at}.fromSec", seconds=start_sec, rate=rate,
+                       what="start of the layer")
+    problems.off_frame(field_path=f"{at}.toSec", seconds=end_sec, rate=rate,
+                       what="end of the layer")
+    if end <= start:
+        problems.add(ValidationFailed(
+            f"{at} lasts less than one frame at {float(rate):g} fps",
+            field=f"{at}.toSec", allowed=f">= fromSec + 1 frame ({float(1 / rate):.4f} s)"))
+        return []
+    media_frames = (frames_covering(exact_seconds(item.duration_sec), rate)
+                    if item.duration_sec is not None else None)
+    available = (0, media_frames) if media_frames is not None else None
+    base = layer.clip_name_hint or f"{layer.role}:{item.id}"
+
+    def clip(at_frame: int, length: int, loop: int | None) -> ClipPlan:
+        meta: dict[str, Any] = {"itemId": item.id, "kind": "audio", "role": layer.role,
+                                "trackId": track_id, "layerIndex": j,
+                                "placement": layer.placement}
+        if loop is not None:
+            meta["loop"] = loop
+        return ClipPlan(name=name(base), item=item, start=at_frame, duration=length,
+                        source_start=0, available=available, metadata=meta)
+
+    window = end - start
+    if layer.placement == "once":
+        if media_frames is not None and media_frames < window:
+            problems.warnings.append(ResultWarning(
+                code="AUDIO_SHORTER_THAN_LAYER", field=f"{at}.toSec",
+                message=f"{item.id} lasts {item.duration_sec:g} s, so {at} stops at "
+                        f"{float(start_sec) + (item.duration_sec or 0):g} s, before toSec "
+                        f"({layer.to_sec:g} s)"))
+            return [clip(start, media_frames, None)]
+        return [clip(start, window, None)]
+    # loopToFit: whole repetitions, only the last one cut so the lane ends exactly at toSec.
+    assert item.duration_sec is not None
+    piece = max(1, frames_at(exact_seconds(item.duration_sec), rate))
+    out: list[ClipPlan] = []
+    cursor, n = start, 1
+    while cursor < end:
+        length = min(piece, end - cursor)
+        out.append(clip(cursor, length, n))
+        cursor += length
+        n += 1
+    return out
+
+
+def _last_layer_field(request: ComposeRequest, track: TrackPlan) -> str:
+    last = max(track.clips, key=lambda c: c.end)
+    return f"intent.audioLayers[{last.metadata['layerIndex']}].toSec"
