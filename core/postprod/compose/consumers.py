@@ -68,7 +68,7 @@ class ConsumerTuning:
 _TUNINGS: dict[str, ConsumerTuning] = {
     "generic": ConsumerTuning("generic"),
     "kdenlive": ConsumerTuning("kdenlive"),
-    "fcpx": ConsumerTuning("fcpx"),
+    "fcpx": ConsumerTuning("fcpx", wants_absolute_paths=True),
     "resolve": ConsumerTuning("resolve", wants_absolute_paths=True, starts_at_one_hour=True,
                               resolve_metadata=True),
     "premiere": ConsumerTuning("premiere", wants_absolute_paths=True, premiere_metadata=True),
