@@ -1,0 +1,129 @@
+"""The notebooks' helpers (postprod.research): truth loading, grids, scoring, calibration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from postprod.contract import TimestampsResponse, parse_model
+from postprod.research import (
+    CutScore,
+    best_setting,
+    coverage_curve,
+    coverage_figure,
+    error_along_file_figure,
+    error_histogram_figure,
+    options_with,
+    sample_media_dir,
+    sample_truth,
+    scaled_window,
+    score_cuts,
+    settings_grid,
+    summarise,
+    table_figure,
+    windows_figure,
+)
+
+
+def _response(starts: list[int], windows: list[tuple[int, int]], offset: int = 0,
+              ids: list[str] | None = None) -> TimestampsResponse:
+    ids = ids or [f"s{i}" for i in range(len(starts))]
+    return parse_model(TimestampsResponse, {
+        "data": {
+            "scenes": [{"index": i, "id": ids[i], "startMs": s + (offset if i else 0)}
+                       for i, s in enumerate(starts)],
+            "transitions": [{"fromSceneId": ids[i], "toSceneId": ids[i + 1],
+                             "atMs": starts[i + 1] + offset,
+                             "window": {"startMs": w[0] + offset, "endMs": w[1] + offset},
+                             "confidence": 0.8, "basis": "startCue"}
+                            for i, w in enumerate(windows)],
+            "warnings": []},
+        "meta": {"requestId": "req_00000000000000000000000000", "audioDurationMs": 50_000,
+                 "startOffsetMs": offset, "languageCode": "en"}})
+
+
+def test_sample_truth_matches_the_sample_project() -> None:
+    truth = sample_truth()
+    assert truth.audio == sample_media_dir() / "narration.wav" and truth.audio.is_file()
+    assert [c.scene_id for c in truth.cuts] == [s["id"] for s in truth.metadata["scenes"]]
+    assert all(a.onset_ms < b.pause_start_ms < b.onset_ms
+               for a, b in zip(truth.cuts, truth.cuts[1:], strict=False))
+
+
+def test_score_cuts_removes_the_offset_and_measures_errors() -> None:
+    truth = sample_truth()
+    true = [c.onset_ms for c in truth.cuts]
+    starts = [0, true[1] + 120, true[2] - 40, true[3], true[4] + 900]
+    windows = [(s - 100, s + 100) for s in starts[1:]]
+    rows = score_cuts(response=_response(starts, windows, offset=1500,
+                                         ids=[c.scene_id for c in truth.cuts]),
+                      truth=truth, setting="x")
+    assert [r.error_ms for r in rows] == [120, -40, 0, 900]
+    assert [r.in_window for r in rows] == [False, True, True, False]
+    assert [r.in_pause for r in rows] == [False, True, True, False]
+    (summary,) = summarise(rows)
+    assert summary["n"] == 4 and summary["mae_ms"] == pytest.approx((120 + 40 + 0 + 900) / 4)
+    assert summary["within_100ms_pct"] == 50.0 and summary["within_500ms_pct"] == 75.0
+    assert summary["coverage_pct"] == 50.0 and summary["median_width_ms"] == 200
+    assert summary["bias_ms"] == pytest.approx((120 - 40 + 900) / 4)
+    assert summary["failures_over_2s"] == 0
+
+
+def test_grid_and_options() -> None:
+    grid = settings_grid(model=["tiny.en", "base"], refine=[True, False])
+    assert grid == [{"model": "tiny.en", "refine": True}, {"model": "tiny.en", "refine": False},
+                    {"model": "base", "refine": True}, {"model": "base", "refine": False}]
+
+    @dataclass(frozen=True)
+    class Opts:
+        refine: bool = True
+        beam: int = 5
+
+    assert options_with(Opts(), {"refine": False, "model": "base"}) == Opts(refine=False)
+    with pytest.raises(TypeError):
+        options_with({"refine": True}, {})
+
+
+def test_best_setting_prefers_honest_coverage() -> None:
+    table = [{"setting": "a", "mae_ms": 10, "failures_over_2s": 0, "median_width_ms": 50,
+              "coverage_pct": 60.0},
+             {"setting": "b", "mae_ms": 30, "failures_over_2s": 0, "median_width_ms": 300,
+              "coverage_pct": 90.0}]
+    assert best_setting(table)["setting"] == "b"
+    assert best_setting(table[:1])["setting"] == "a"
+
+
+def _row(at: int, lo: int, hi: int, true: int) -> CutScore:
+    return CutScore(setting="s", scene_index=1, scene_id="x", true_ms=true, pause_start_ms=true,
+                    at_ms=at, window_start_ms=lo, window_end_ms=hi, confidence=0.5,
+                    basis="startCue")
+
+
+@given(at=st.integers(0, 10_000), minus=st.integers(0, 2000), plus=st.integers(0, 2000),
+       level=st.floats(0.05, 0.99))
+def test_scaled_windows_nest_by_level(at: int, minus: int, plus: int, level: float) -> None:
+    row = _row(at, at - minus, at + plus, at)
+    lo, hi = scaled_window(row, level=level)
+    assert lo <= at <= hi
+    assert scaled_window(row, level=0.9) == pytest.approx((at - minus, at + plus))
+    lo2, hi2 = scaled_window(row, level=min(0.999, level + 0.005))
+    assert lo2 <= lo + 1e-9 and hi2 >= hi - 1e-9
+
+
+def test_coverage_curve_rises_with_the_level() -> None:
+    rows = [_row(1000, 900, 1100, 1000 + d) for d in range(-200, 201, 10)]
+    curve = coverage_curve(rows)
+    shares = [c for _, c in curve]
+    assert shares == sorted(shares) and 0 < shares[0] < shares[-1] <= 1
+    assert dict(curve)[0.9] == pytest.approx(21 / 41)
+
+
+def test_figures_draw_every_setting() -> None:
+    rows = [_row(1000, 900, 1100, 1050), _row(2000, 1800, 2300, 1900)]
+    for fig in (error_along_file_figure(rows), error_histogram_figure(rows),
+                coverage_figure(rows), windows_figure(rows)):
+        assert len(fig.data) >= 1
+    assert len(table_figure(summarise(rows)).data) == 1
