@@ -1,0 +1,55 @@
+"""Entry frame of the workbench: tier and project summary in the sidebar, four pages.
+
+Run it with ``postprod workbench [PROJECT_DIR]`` or ``streamlit run workbench/app.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+_REPO = Path(__file__).resolve().parents[1]
+if str(_REPO) not in sys.path:  # pages import `workbench.*` whatever the working directory
+    sys.path.insert(0, str(_REPO))
+
+from postprod.contract import TIERS  # noqa: E402
+from workbench import session  # noqa: E402
+
+VIEWS = Path(__file__).resolve().parent / "views"
+
+st.set_page_config(page_title="postprod workbench", page_icon="🎬", layout="wide")
+session.init_state(st.session_state)
+
+pages = [
+    st.Page(VIEWS / "project.py", title="Project", icon="📁", url_path="project", default=True),
+    st.Page(VIEWS / "describe.py", title="Describe", icon="🖼️", url_path="describe"),
+    st.Page(VIEWS / "align.py", title="Align", icon="🎚️", url_path="align"),
+    st.Page(VIEWS / "compose.py", title="Compose", icon="🎞️", url_path="compose"),
+]
+current = st.navigation(pages, position="sidebar")
+
+with st.sidebar:
+    st.selectbox("Tier", TIERS, index=TIERS.index("enterprise"), key="tier",
+                 help="Limits and prices of this tier apply to every step (contract §1.5–1.6).")
+    summary = st.container()
+
+
+def _draw_summary() -> None:
+    state = st.session_state
+    narration = state["narration"]
+    with summary:
+        st.caption(
+            f"**{state['project_name']}** · {len(state['scenes'])} scenes · "
+            f"narration: {narration['name'] if narration else '—'}")
+        done = [name for name, key in (("described", "describe_result"),
+                                       ("aligned", "timestamps_result"),
+                                       ("composed", "compose_result")) if state[key]]
+        st.caption("Steps done: " + (", ".join(done) if done else "none yet"))
+
+
+try:
+    current.run()
+finally:  # after the page, so the summary shows what the page just did (even after st.stop)
+    _draw_summary()

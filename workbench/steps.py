@@ -1,0 +1,237 @@
+"""The workbench's calls into the library: requests built from session state, results kept.
+
+The pages draw; this module only gathers the inputs the library asks for. Library modules are
+imported when a step runs, so a page still draws (and says what is missing) without them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from postprod.contract import DescribeResponse, TimestampsResponse, parse_model
+from postprod.progress import ProgressCallback
+
+CUE_COLUMNS = ("scene", "sceneId", "image", "description", "interpretation", "anchorText",
+               "startCueText")
+_ALIGN_LOCK = threading.Lock()
+"""One alignment at a time per process: two would only fight over the same two cores."""
+
+
+def scene_ids(scenes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Readable, unique scene ids from the image file names (``01_lab.jpg`` -> ``lab``).
+
+    A leading sort number (``01_``) is dropped when something is left after it.
+
+    They satisfy the compose item-id pattern ``[A-Za-z0-9._-]{1,64}``.
+    """
+    out: list[str] = []
+    used: set[str] = set()
+    for i, scene in enumerate(scenes):
+        stem = Path(str(scene["name"])).stem
+        stem = re.sub(r"^\d+[ _.-]+(?=\S)", "", stem) or stem
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:56] or f"scene-{i}"
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}-{n}", n + 1
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+# --- Describe -----------------------------------------------------------------------------------
+
+def describe_request(
+    state: Mapping[str, Any], *, style: str, extra_detail: Sequence[int] = ()
+) -> dict[str, Any]:
+    """The Describe Scenes metadata for the session's project (contract §3.1)."""
+    request: dict[str, Any] = {"sceneIds": scene_ids(state["scenes"]),
+                               "hints": {"style": style}}
+    if state.get("narration_text"):
+        request["narrationText"] = state["narration_text"]
+    if extra_detail:
+        request["sceneOptions"] = [{"index": int(i), "extraDetail": True}
+                                   for i in sorted(set(extra_detail))]
+    return request
+
+
+def quote_describe(state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str) -> int:
+    """Credits Describe would cost (raises the error the run would raise on a limit)."""
+    from postprod.describe import quote_describe as quote
+
+    return int(quote([s["path"] for s in state["scenes"]], request, tier=tier))
+
+
+def run_describe(
+    state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str,
+    progress: ProgressCallback | None = None,
+) -> DescribeResponse:
+    """Run Describe Scenes on the session's images, in scene order."""
+    from postprod.describe import describe_scenes
+
+    return describe_scenes([s["path"] for s in state["scenes"]], request, tier=tier,
+                           progress=progress)
+
+
+def cue_rows(
+    response: DescribeResponse, scenes: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One editable row per scene from a Describe result; missing cue fields are empty strings."""
+    ids = scene_ids(scenes)
+    rows = []
+    for scene in response.data.scenes:
+        rows.append({
+            "scene": scene.index,
+            "sceneId": scene.scene_id or ids[scene.index],
+            "image": str(scenes[scene.index]["name"]) if scene.index < len(scenes) else "",
+            "description": scene.description,
+            "interpretation": scene.interpretation or "",
+            "anchorText": scene.anchor_text or "",
+            "startCueText": scene.start_cue_text or "",
+        })
+    return rows
+
+
+def project_cues(state: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """Cue rows from the opened project's ``timestamps_metadata.json``, matched by scene id
+    (else by order); None when the project has none or it does not fit the scenes."""
+    import json
+
+    source = state.get("project_source")
+    if not source:
+        return None
+    path = Path(source) / "timestamps_metadata.json"
+    if not path.is_file():
+        return None
+    try:
+        given = json.loads(path.read_text(encoding="utf-8")).get("scenes") or []
+    except (ValueError, AttributeError):
+        return None
+    ids = scene_ids(state["scenes"])
+    by_id = {str(c.get("id")): c for c in given if isinstance(c, dict)}
+    if all(i in by_id for i in ids):
+        chosen = [by_id[i] for i in ids]
+    elif len(given) == len(ids):
+        chosen = list(given)
+    else:
+        return None
+    return [{"scene": i, "sceneId": ids[i], "image": str(s["name"]),
+             "description": str(c.get("description") or ""), "interpretation": "",
+             "anchorText": str(c.get("anchorText") or ""),
+             "startCueText": str(c.get("startCueText") or "")}
+            for i, (s, c) in enumerate(zip(state["scenes"], chosen, strict=True))]
+
+
+# --- Align --------------------------------------------------------------------------------------
+
+def missing_cues(cues: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Contract paths of cue fields that are blank (Scene Timestamps requires both)."""
+    out = []
+    for i, row in enumerate(cues):
+        for key in ("startCueText", "anchorText"):
+            if not str(row.get(key) or "").strip():
+                out.append(f"scenes[{i}].{key}")
+    return out
+
+
+def timestamps_request(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The Scene Timestamps metadata from the (hand-edited) cues of the Describe page."""
+    scenes = []
+    for row in state.get("cues") or []:
+        cue: dict[str, Any] = {"id": row["sceneId"], "startCueText": row["startCueText"],
+                               "anchorText": row["anchorText"]}
+        if row.get("description"):
+            cue["description"] = row["description"]
+        scenes.append(cue)
+    request: dict[str, Any] = {"scenes": scenes}
+    if state.get("narration_text"):
+        request["narrationText"] = state["narration_text"]
+    return request
+
+
+def quote_timestamps(state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str) -> int:
+    """Credits Align would cost for the session's narration and cues."""
+    from postprod.align import quote_timestamps as quote
+
+    return int(quote(state["narration"]["path"], request, tier=tier))
+
+
+def run_timestamps(
+    state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str, model: str,
+    progress: ProgressCallback | None = None,
+) -> TimestampsResponse:
+    """Run Scene Timestamps on the session's narration (one alignment at a time per process)."""
+    from postprod.align import scene_timestamps
+
+    with _ALIGN_LOCK:
+        return scene_timestamps(state["narration"]["path"], request, tier=tier, model=model,
+                                progress=progress)
+
+
+def timestamps_result(state: Mapping[str, Any]) -> TimestampsResponse | None:
+    """The stored alignment, as a model."""
+    data = state.get("timestamps_result")
+    return parse_model(TimestampsResponse, data) if data else None
+
+
+# --- Compose ------------------------------------------------------------------------------------
+
+def narration_duration_sec(path: str) -> float:
+    """Duration of the narration file, seconds."""
+    try:
+        from postprod.media.probe import media_duration_sec
+    except ModuleNotFoundError:  # older library: libsndfile's header is enough for WAV/FLAC
+        import soundfile as sf
+
+        return float(sf.info(path).duration)
+    return float(media_duration_sec(path))
+
+
+def media_root(paths: Sequence[str]) -> str:
+    """The deepest folder that holds every path (the timeline's ``mediaRootPath``)."""
+    import os
+
+    return os.path.commonpath([str(Path(p).resolve().parent) for p in paths])
+
+
+def build_manifest(
+    state: Mapping[str, Any], *, timestamps: TimestampsResponse, fps: float,
+    resolution: tuple[int, int], target_consumer: str, use_music: bool, crossfade_sec: float,
+) -> Any:
+    """The Compose manifest from the project and the (edited) alignment, via the library glue."""
+    from postprod.pipeline import build_compose_manifest
+
+    images = [s["path"] for s in state["scenes"]]
+    narration = state["narration"]["path"]
+    music = state["music"]["path"] if use_music and state.get("music") else None
+    all_paths = [*images, narration, *([music] if music else [])]
+    return build_compose_manifest(
+        scene_images=images, timestamps=timestamps, narration_path=narration,
+        narration_duration_sec=narration_duration_sec(narration),
+        project_name=str(state.get("project_name") or "Untitled project"), fps=fps,
+        resolution=resolution, music_path=music,
+        music_duration_sec=narration_duration_sec(music) if music else None,
+        media_root_path=media_root(all_paths), target_consumer=target_consumer,
+        crossfade_sec=crossfade_sec)
+
+
+def run_compose(manifest: Any, *, tier: str) -> Any:
+    """Compose the OTIO timeline; returns the library's ComposeResult."""
+    from postprod.compose import compose_otio
+
+    return compose_otio(manifest, tier=tier, with_exports=True)
+
+
+def quote_compose(manifest: Any, *, tier: str) -> int:
+    """Credits Compose would cost (always 4, after the tier's limits pass)."""
+    from postprod.compose import quote_compose as quote
+
+    return int(quote(manifest, tier=tier))
+
+
+def store_result(state: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Keep a result as plain JSON data (contract camelCase) in session state."""
+    state[key] = value.to_json_data() if hasattr(value, "to_json_data") else value

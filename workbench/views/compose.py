@@ -1,0 +1,126 @@
+"""Compose page: stills until the next cut, the narration under them, optional music; download."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from postprod import review
+from postprod.plots import timeline_figure
+from workbench import steps
+from workbench.widgets import clear_error, limits, price_line, record_error, show_error, tier
+
+state = st.session_state
+st.title("🎞️ Compose")
+
+response = steps.timestamps_result(state)
+if response is None or not state["starts_ms"]:
+    st.info("No alignment yet: align the cuts first.", icon="ℹ️")
+    st.page_link("views/align.py", label="Go to Align", icon="🎚️")
+    st.stop()
+try:
+    edited = review.with_scene_starts(response=response, starts_ms=state["starts_ms"])
+except ValueError as exc:
+    st.error(f"The edited scene starts cannot make a timeline: {exc}. Fix them on the Align "
+             "page.", icon="⛔")
+    st.stop()
+
+lim = limits()
+st.caption(f"{tier()} tier: up to {lim.compose_items} media items and "
+           f"{lim.compose_timeline_sec:g} s of timeline")
+
+FPS = [23.976, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0]
+RESOLUTIONS = {"1920×1080 (HD)": (1920, 1080), "1280×720": (1280, 720),
+               "3840×2160 (UHD)": (3840, 2160), "1080×1920 (vertical)": (1080, 1920),
+               "1080×1080 (square)": (1080, 1080)}
+TARGETS = {"generic": "Generic OTIO", "resolve": "DaVinci Resolve", "premiere": "Adobe Premiere",
+           "fcpx": "Final Cut Pro", "kdenlive": "Kdenlive"}
+c1, c2, c3 = st.columns(3)
+target = c1.selectbox("Target editor", list(TARGETS), format_func=TARGETS.__getitem__,
+                      key="compose_target", persist_state="session")
+fps = c2.selectbox("Frame rate (fps)", FPS, index=FPS.index(25.0), key="compose_fps",
+                   format_func=lambda f: f"{f:g}", persist_state="session")
+res_label = c3.selectbox("Resolution", list(RESOLUTIONS), key="compose_resolution",
+                         persist_state="session")
+c4, c5 = st.columns(2)
+use_music = c4.toggle("Music bed (looped to fit)", value=bool(state["music"]),
+                      disabled=not state["music"], key="compose_music",
+                      help=None if state["music"] else "Add music on the Project page.")
+crossfade = c5.number_input("Crossfade between stills (s, 0 = cuts)", min_value=0.0,
+                            max_value=2.0, value=0.0, step=0.1, key="compose_crossfade",
+                            persist_state="session")
+
+manifest = None
+try:
+    manifest = steps.build_manifest(
+        state, timestamps=edited, fps=float(fps), resolution=RESOLUTIONS[str(res_label)],
+        target_consumer=str(target), use_music=bool(use_music) and bool(state["music"]),
+        crossfade_sec=float(crossfade))
+except Exception as exc:
+    record_error("manifest", exc)
+else:
+    clear_error("manifest")
+show_error("manifest")
+if manifest is not None:
+    price_line("Compose", lambda: steps.quote_compose(manifest, tier=tier()))
+
+if st.button("Build the timeline", key="run_compose", type="primary",
+             disabled=manifest is None):
+    try:
+        with st.spinner("Composing the timeline"):
+            result = steps.run_compose(manifest, tier=tier())
+    except Exception as exc:
+        record_error("compose", exc)
+    else:
+        clear_error("compose")
+        state["compose_result"] = {
+            "otio_json": result.otio_json, "file_name": result.file_name,
+            "response": result.response.to_json_data(),
+            "manifest": manifest.to_json_data()}
+show_error("compose")
+
+composed = state["compose_result"]
+if composed:
+    import opentimelineio as otio
+
+    timeline = otio.adapters.read_from_string(composed["otio_json"], "otio_json")
+    summary = composed["response"]["data"]["summary"]
+    s1, s2, s3, s4 = st.columns(4)
+    s1.metric("Duration", f"{summary['durationSec']:.2f} s")
+    s2.metric("Frames", summary["durationFrames"])
+    s3.metric("Video clips", summary["videoClips"])
+    s4.metric("Audio tracks", summary["audioTracks"])
+    st.plotly_chart(timeline_figure(timeline), key="timeline_plot", width="stretch")
+    for w in composed["response"]["data"].get("warnings", []):
+        st.caption(f"⚠️ {w['code']}" + (f" (`{w['field']}`)" if w.get("field") else "")
+                   + f": {w['message']}")
+
+    st.subheader("Downloads")
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(f"Download {composed['file_name']}", data=composed["otio_json"],
+                       file_name=composed["file_name"], mime="application/vnd.opentimelineio+json",
+                       key="download_otio", on_click="ignore", type="primary", icon="⬇️")
+    stem = composed["file_name"].rsplit(".", 1)[0]
+    d2.download_button("Download JSON response",
+                       data=json.dumps(composed["response"], ensure_ascii=False, indent=2),
+                       file_name=f"{stem}.response.json", mime="application/json",
+                       key="download_response", on_click="ignore")
+    d3.download_button("Download manifest (API request)",
+                       data=json.dumps(composed["manifest"], ensure_ascii=False, indent=2),
+                       file_name=f"{stem}.compose.json", mime="application/json",
+                       key="download_manifest", on_click="ignore")
+    exports = composed["response"]["data"].get("exports") or {}
+    if exports:
+        st.caption("Other formats for this editor:")
+        cols = st.columns(max(1, len(exports)))
+        for col, (name, export) in zip(cols, exports.items(), strict=False):
+            col.download_button(f"Download {export['fileName']}", data=export["content"],
+                                file_name=export["fileName"], mime=export["mediaType"],
+                                key=f"download_export_{name}", on_click="ignore",
+                                help=export.get("note"))
+    with st.expander("Compose manifest (JSON, for the API)"):
+        st.json(composed["manifest"], expanded=False)
+elif manifest is not None:
+    with st.expander("Compose manifest that will be sent (JSON)"):
+        st.json(manifest.to_json_data(), expanded=False)

@@ -1,0 +1,149 @@
+"""Describe page: one description per still, with the narration cues Align will use (editable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from workbench import session, steps
+from workbench.widgets import (
+    clear_error,
+    limits,
+    price_line,
+    progress_status,
+    record_error,
+    show_error,
+    tier,
+)
+
+state = st.session_state
+st.title("🖼️ Describe")
+
+if not state["scenes"]:
+    st.info("No scene images yet: add them on the Project page or open the sample project.",
+            icon="ℹ️")
+    st.page_link("views/project.py", label="Go to Project", icon="📁")
+    st.stop()
+
+lim = limits()
+paid = bool(lim.describe_paid_features)
+reason = f"available on the premium and enterprise tiers, not on {tier()}"
+
+c_style, c_extra = st.columns([1, 2])
+with c_style:
+    styles = ["short", "normal", "detailed"] if paid else ["short", "normal"]
+    style_key = f"describe_style_{'paid' if paid else 'free'}"
+    style = st.selectbox("Style", styles, index=1, key=style_key,
+                         help="short: ≤ 12 words · normal: one sentence ≤ 30 words · "
+                              "detailed: 2–3 sentences ≤ 70 words (paid tiers)")
+    if not paid:
+        st.caption(f"🔒 *detailed* style: {reason}")
+with c_extra:
+    options = list(range(len(state["scenes"])))
+    extra = st.multiselect(
+        f"Extra detail for scenes (at most {lim.describe_extra_detail_scenes})",
+        options, default=[], key="describe_extra", disabled=not paid,
+        format_func=lambda i: f"{i}: {state['scenes'][i]['name']}",
+        help=None if paid else f"Extra detail is {reason}.")
+    if not paid:
+        st.caption(f"🔒 extra detail: {reason}")
+
+request = steps.describe_request(state, style=style, extra_detail=extra if paid else [])
+price_line("Describe", lambda: steps.quote_describe(state, request, tier=tier()))
+
+if st.button("Describe the scenes", key="run_describe", type="primary"):
+    try:
+        with progress_status("Describing scenes") as on_progress:
+            result = steps.run_describe(state, request, tier=tier(), progress=on_progress)
+    except Exception as exc:
+        record_error("describe", exc)
+    else:
+        clear_error("describe")
+        steps.store_result(state, "describe_result", result)
+        state["describe_fingerprint"] = session.describe_fingerprint(state)
+        state["cues"] = steps.cue_rows(result, state["scenes"])
+        state["cue_version"] += 1
+show_error("describe")
+
+if state["describe_result"] and state["describe_fingerprint"] != session.describe_fingerprint(
+        state):
+    st.warning("The images or the narration text changed since these descriptions were made; "
+               "describe again to refresh them.", icon="⚠️")
+
+# --- grid ---------------------------------------------------------------------------------------
+cues: list[dict[str, Any]] | None = state["cues"]
+per_row = 5
+for start in range(0, len(state["scenes"]), per_row):
+    cols = st.columns(per_row)
+    for col, i in zip(cols, range(start, min(start + per_row, len(state["scenes"]))),
+                      strict=False):
+        scene = state["scenes"][i]
+        with col:
+            st.image(scene["path"], caption=f"{i}. {scene['name']}", width="stretch")
+            row = cues[i] if cues and i < len(cues) else None
+            if row:
+                if row.get("description"):
+                    st.markdown(f"**{row['description']}**")
+                if row.get("interpretation"):
+                    st.caption(f"🧭 {row['interpretation']}")
+                st.caption(f"⚓ anchor: {row.get('anchorText') or '—'}")
+                st.caption(f"▶️ start cue: {row.get('startCueText') or '—'}")
+
+# --- cue editor ---------------------------------------------------------------------------------
+st.subheader("Cues for Align")
+if cues is None:
+    st.caption("Describe the scenes to get cues, or write them by hand.")
+    given = steps.project_cues(state)
+    if given and st.button("Use the project's cues (timestamps_metadata.json)",
+                           key="project_cues"):
+        state["cues"] = given
+        state["cue_version"] += 1
+        st.rerun()
+    if st.button("Write cues by hand", key="blank_cues"):
+        ids = steps.scene_ids(state["scenes"])
+        state["cues"] = [{"scene": i, "sceneId": ids[i], "image": s["name"], "description": "",
+                          "interpretation": "", "anchorText": "", "startCueText": ""}
+                         for i, s in enumerate(state["scenes"])]
+        state["cue_version"] += 1
+        st.rerun()
+else:
+    editor_key = f"cue_editor_{state['cue_version']}"
+
+    def _commit_cue_edits() -> None:
+        delta = state[editor_key]
+        rows = [dict(r) for r in state["cues"]]
+        for idx, changes in delta.get("edited_rows", {}).items():
+            for column, value in changes.items():
+                if column in ("anchorText", "startCueText", "interpretation"):
+                    rows[int(idx)][column] = "" if value is None else str(value)
+        state["cues"] = rows
+        state["cue_version"] += 1
+
+    st.caption("Edit the anchor and start cue of any scene; Align uses exactly these. The start "
+               "cue is the first words of the anchor, both verbatim from the narration.")
+    st.data_editor(
+        cues, key=editor_key, on_change=_commit_cue_edits, hide_index=True, num_rows="fixed",
+        width="stretch", column_order=list(steps.CUE_COLUMNS),
+        disabled=["scene", "sceneId", "image", "description"],
+        column_config={
+            "scene": st.column_config.NumberColumn("#", width="small"),
+            "sceneId": st.column_config.TextColumn("id"),
+            "anchorText": st.column_config.TextColumn(
+                "anchor", max_chars=lim.timestamps_cue_chars, width="large"),
+            "startCueText": st.column_config.TextColumn(
+                "start cue", max_chars=lim.timestamps_cue_chars, width="medium"),
+        })
+    missing = steps.missing_cues(cues)
+    if missing:
+        st.warning("Align needs a start cue and an anchor for every scene; missing: "
+                   + ", ".join(f"`{m}`" for m in missing), icon="⚠️")
+    narration_text = state["narration_text"]
+    if narration_text:
+        not_verbatim = [r["sceneId"] for r in cues
+                        if r.get("anchorText") and r["anchorText"] not in narration_text]
+        if not_verbatim:
+            st.caption("ℹ️ anchors not found verbatim in the narration text: "
+                       + ", ".join(not_verbatim))
+    if not missing:
+        st.page_link("views/align.py", label="Next: align the cuts to the narration", icon="➡️")
