@@ -6,10 +6,12 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 need=""
 for bin in chromium espeak-ng sox tesseract ffmpeg; do command -v "$bin" >/dev/null 2>&1 || need=1; done
+# the workbench uses emoji page icons; headless chromium needs a font to draw them
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need=1
 if [ -n "$need" ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium espeak-ng sox \
-    libsndfile1 tesseract-ocr tesseract-ocr-eng ffmpeg
+    libsndfile1 tesseract-ocr tesseract-ocr-eng ffmpeg fonts-noto-color-emoji
 fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3

@@ -132,8 +132,9 @@ def open_project(state: MutableMapping[str, Any], folder: Path) -> None:
     state["narration_text"] = found["narration_text"]
     state["project_name"] = _project_name(folder)
     state["project_source"] = str(folder)
-    for widget_key in ("project_name_input", "narration_text_area"):
-        state.pop(widget_key, None)  # let the widgets show the opened project's values
+    # the Project page's text widgets show the opened project's values on this run
+    state["project_name_input"] = state["project_name"]
+    state["narration_text_area"] = state["narration_text"]
 
 
 def _project_name(folder: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,7 +65,7 @@ def test_with_scene_starts_moves_scenes_and_transitions_only() -> None:
 
 
 def test_with_scene_starts_refuses_a_blocking_edit() -> None:
-    with pytest.raises(ValueError, match="scene 2 .*not after"):
+    with pytest.raises(ValueError, match=r"scene 2 .*not after"):
         with_scene_starts(response=_response([0, 4000, 9000]), starts_ms=[0, 4000, 3000])
 
 
@@ -76,7 +78,7 @@ def test_any_increasing_starts_inside_the_audio_make_a_timeline(gaps: list[int],
         starts.append(starts[-1] + g)
     resp = _response(starts, offset=offset, duration=starts[-1] - offset + 1)
     moved = [starts[0]] + [s + (1 if i % 2 else 0) for i, s in enumerate(starts[1:])]
-    if any(b <= a for a, b in zip(moved, moved[1:], strict=False)) or \
+    if any(b <= a for a, b in itertools.pairwise(moved)) or \
             moved[-1] >= offset + resp.meta.audio_duration_ms:
         return
     edited = with_scene_starts(response=resp, starts_ms=moved)

@@ -27,8 +27,12 @@ with col_info:
     if state["project_source"]:
         st.success(f"Project opened from `{state['project_source']}`", icon="✅")
 
+# Text widgets are seeded from the project keys (their own state is dropped on page changes).
+if "project_name_input" not in state:
+    state["project_name_input"] = state["project_name"]
+if "narration_text_area" not in state:
+    state["narration_text_area"] = state["narration_text"]
 st.text_input("Project name (timeline name)", key="project_name_input",
-              value=state["project_name"],
               on_change=lambda: state.update(project_name=state["project_name_input"]))
 
 lim = limits()
@@ -98,7 +102,7 @@ text_file = st.file_uploader("Narration text (.txt), optional", type=["txt"],
 if text_file is not None and text_file.file_id not in state["seen_uploads"]:
     state["narration_text"] = text_file.getvalue().decode("utf-8", errors="replace").strip()
     state["seen_uploads"] = [*state["seen_uploads"], text_file.file_id]
-    state.pop("narration_text_area", None)
+    state["narration_text_area"] = state["narration_text"]
 
 
 def _keep_text() -> None:
@@ -106,7 +110,7 @@ def _keep_text() -> None:
 
 
 st.text_area("Narration text (the script; helps Describe find cues and Align place them)",
-             value=state["narration_text"], key="narration_text_area", height=140,
+             key="narration_text_area", height=140,
              on_change=_keep_text)
 n_chars = len(state["narration_text"])
 st.caption(f"{n_chars:,} characters")

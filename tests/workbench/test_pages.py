@@ -1,0 +1,220 @@
+"""Every workbench page under Streamlit's AppTest, on the real library and the sample project."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+import soundfile as sf
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "workbench" / "app.py"
+TIMEOUT = 240
+
+
+@pytest.fixture(autouse=True)
+def _store(tmp_path, monkeypatch) -> None:
+    """Uploads of each test go to its own folder; the sample project is the repo's."""
+    monkeypatch.setenv("POSTPROD_WORKBENCH_STORE", str(tmp_path / "store"))
+    monkeypatch.delenv("POSTPROD_PROJECT_DIR", raising=False)
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _open_sample(at: AppTest) -> AppTest:
+    at.button(key="open_sample").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+# --- Project ------------------------------------------------------------------------------------
+
+def test_project_page_opens_the_sample_in_file_order(sample_media: Path) -> None:
+    at = _open_sample(_app())
+    scenes = at.session_state["scenes"]
+    assert [s["name"] for s in scenes] == sorted(p.name for p in
+                                                 (sample_media / "scenes").glob("*.jpg"))
+    assert at.session_state["narration"]["name"] == "narration.wav"
+    assert at.session_state["music"]["name"] == "music_loop.wav"
+    assert at.session_state["narration_text"] == (sample_media / "narration.txt").read_text(
+        encoding="utf-8").strip()
+    assert at.session_state["project_name"] == json.loads(
+        (sample_media / "compose.json").read_text())["project"]["name"]
+    captions = _texts(at.caption)
+    assert "enterprise tier: up to **100 images**, **100.00 MB** in total" in captions
+    assert "5 scenes · narration: narration.wav" in _texts(at.sidebar.caption)
+
+
+def test_tier_switch_changes_the_limits_shown() -> None:
+    at = _open_sample(_app())
+    at.sidebar.selectbox(key="tier").select("free").run()
+    captions = _texts(at.caption)
+    assert "free tier: up to **5 images**, **5.00 MB** in total" in captions
+    assert "audio up to **5.00 MB** and **5 min**" in captions
+    assert not at.warning  # the sample fits the free tier
+
+
+def test_scenes_reorder_and_remove() -> None:
+    at = _open_sample(_app())
+    names = [s["name"] for s in at.session_state["scenes"]]
+    at.button(key="down_0").click().run()
+    assert [s["name"] for s in at.session_state["scenes"]] == [names[1], names[0], *names[2:]]
+    at.button(key="up_4").click().run()
+    assert [s["name"] for s in at.session_state["scenes"]][3:] == [names[4], names[3]]
+    at.button(key="remove_0").click().run()
+    assert [s["name"] for s in at.session_state["scenes"]] == [names[0], names[2], names[4],
+                                                                names[3]]
+    assert at.button(key="up_0").disabled and at.button(key="down_3").disabled
+
+
+def test_uploads_are_stored_by_hash_and_survive_page_changes(tmp_path: Path) -> None:
+    at = _app()
+    red, blue = _jpeg((200, 20, 20)), _jpeg((20, 20, 200))
+    at.file_uploader(key="scene_upload").set_value(
+        [("b_second.jpg", blue, "image/jpeg"), ("a_first.jpg", red, "image/jpeg")]).run()
+    tone = np.sin(np.linspace(0, 2 * np.pi * 440, 16000)).astype(np.float32) * 0.3
+    wav = io.BytesIO()
+    sf.write(wav, tone, 16000, format="WAV")
+    at.file_uploader(key="narration_upload").upload("voice.wav", wav.getvalue(),
+                                                    "audio/wav").run()
+    at.file_uploader(key="narration_text_upload").upload(
+        "script.txt", b"One scene. Two scenes.", "text/plain").run()
+    assert not at.exception, at.exception
+    scenes = at.session_state["scenes"]
+    assert [s["name"] for s in scenes] == ["a_first.jpg", "b_second.jpg"]  # a batch by name
+    for scene, data in zip(scenes, (red, blue), strict=True):
+        path = Path(scene["path"])
+        assert path.read_bytes() == data
+        assert path.is_relative_to(tmp_path / "store") and scene["sha256"][:16] in path.parts
+    assert at.session_state["narration"]["name"] == "voice.wav"
+    assert at.session_state["narration_text"] == "One scene. Two scenes."
+
+    at.switch_page("views/describe.py").run()
+    assert not at.exception, at.exception
+    at.switch_page("views/project.py").run()
+    assert [s["name"] for s in at.session_state["scenes"]] == ["a_first.jpg", "b_second.jpg"]
+    assert at.session_state["narration"]["name"] == "voice.wav"
+    # a removed scene stays removed although the uploader still holds its file
+    at.button(key="remove_0").click().run()
+    assert [s["name"] for s in at.session_state["scenes"]] == ["b_second.jpg"]
+
+
+def test_pages_without_a_project_point_back() -> None:
+    at = _app()
+    for page in ("views/describe.py", "views/align.py", "views/compose.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        info = _texts(at.info)
+        assert "first" in info or "yet" in info, info
+
+
+# --- Compose (from a given alignment) -----------------------------------------------------------
+
+def _truth_timestamps(sample_media: Path) -> dict:
+    """A Scene Timestamps result placing each cut at the narration's measured scene onset."""
+    truth = json.loads((sample_media / "narration_truth.json").read_text())
+    scenes = truth["scenes"]
+    starts = [0] + [s["onsetMs"] for s in scenes[1:]]
+    return {
+        "data": {
+            "scenes": [{"index": i, "id": s["id"], "startMs": starts[i]}
+                       for i, s in enumerate(scenes)],
+            "transitions": [{"fromSceneId": scenes[i - 1]["id"], "toSceneId": scenes[i]["id"],
+                             "atMs": starts[i], "window": {"startMs": starts[i] - 250,
+                                                          "endMs": starts[i] + 150},
+                             "confidence": 0.9, "basis": "startCue"}
+                            for i in range(1, len(scenes))],
+            "warnings": []},
+        "meta": {"requestId": "req_01JD0000000000000000000000",
+                 "audioDurationMs": truth["durationMs"], "startOffsetMs": 0,
+                 "languageCode": "en"}}
+
+
+def _with_alignment(sample_media: Path) -> AppTest:
+    at = _open_sample(_app())
+    ts = _truth_timestamps(sample_media)
+    at.session_state["timestamps_result"] = ts
+    at.session_state["starts_ms"] = [s["startMs"] for s in ts["data"]["scenes"]]
+    return at
+
+
+def test_compose_page_builds_and_offers_downloads(sample_media: Path) -> None:
+    at = _with_alignment(sample_media)
+    at.switch_page("views/compose.py").run()
+    assert not at.exception, at.exception
+    assert "Compose: 4 credits" in _texts(at.markdown)
+    at.selectbox(key="compose_fps").select(30.0).run()
+    at.button(key="run_compose").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    composed = at.session_state["compose_result"]
+    timeline = otio.adapters.read_from_string(composed["otio_json"], "otio_json")
+    video = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
+    clips = list(video.find_clips(shallow_search=True))
+    assert [c.name for c in clips] == ["astronaut", "rocket", "deep_field", "coffee", "cat"]
+    starts = at.session_state["starts_ms"]
+    for clip, start_ms in zip(clips, starts, strict=True):
+        assert abs(clip.range_in_parent().start_time.to_seconds() - start_ms / 1000) <= 1 / 60
+    assert clips[0].range_in_parent().start_time.rate == 30
+    audio = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+    assert len(audio) == 2  # narration and the looped music bed
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:3] == [f"Download {composed['file_name']}", "Download JSON response",
+                          "Download manifest (API request)"]
+    assert any(label.endswith(".xml") or label.endswith(".edl") or label.endswith(".fcpxml")
+               for label in labels[3:])
+    assert composed["manifest"]["folder"]["mediaRootPath"] == str(sample_media.resolve())
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_compose_page_refuses_blocking_starts(sample_media: Path) -> None:
+    at = _with_alignment(sample_media)
+    starts = list(at.session_state["starts_ms"])
+    starts[2] = starts[1] - 10
+    at.session_state["starts_ms"] = starts
+    at.switch_page("views/compose.py").run()
+    assert not at.exception, at.exception
+    assert "cannot make a timeline" in _texts(at.error)
+    assert "scene 2 (deep_field)" in _texts(at.error)
+    assert at.session_state["timestamps_result"] is not None  # nothing lost
+
+
+def test_compose_error_names_the_field_and_keeps_the_page(sample_media: Path) -> None:
+    at = _with_alignment(sample_media)
+    at.switch_page("views/compose.py").run()
+    at.button(key="run_compose").click().run()
+    first = at.session_state["compose_result"]["otio_json"]
+    # 24 fps with a 2 s crossfade: stills have handles, so this composes; a crossfade longer
+    # than a scene must be refused by the library with the field named.
+    at.number_input(key="compose_crossfade").set_value(2.0).run()
+    ts = at.session_state["timestamps_result"]
+    starts = [s["startMs"] for s in ts["data"]["scenes"]]
+    starts[2] = starts[1] + 1000  # a 1 s scene cannot take a 2 s crossfade on both sides
+    at.session_state["starts_ms"] = starts
+    at.run()
+    at.button(key="run_compose").click().run()
+    assert not at.exception, at.exception
+    errors = _texts(at.error)
+    assert "TRANSITION_TOO_LONG" in errors or "VALIDATION_ERROR" in errors, errors
+    assert "field: `intent.sequence[" in errors
+    assert at.session_state["compose_result"]["otio_json"] == first  # the last good result stays
