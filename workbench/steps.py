@@ -125,6 +125,35 @@ def project_cues(state: Mapping[str, Any]) -> list[dict[str, Any]] | None:
             for i, (s, c) in enumerate(zip(state["scenes"], chosen, strict=True))]
 
 
+EDITABLE_CUE_COLUMNS = ("anchorText", "startCueText", "interpretation")
+
+
+def apply_cue_edits(
+    rows: Sequence[Mapping[str, Any]], delta: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Cue rows with a data editor's ``edited_rows`` applied (only the editable text columns)."""
+    out = [dict(r) for r in rows]
+    for idx, changes in (delta.get("edited_rows") or {}).items():
+        i = int(idx)
+        if not 0 <= i < len(out):
+            continue
+        for column, value in changes.items():
+            if column in EDITABLE_CUE_COLUMNS:
+                out[i][column] = "" if value is None else str(value)
+    return out
+
+
+def apply_start_edits(starts_ms: Sequence[int], delta: Mapping[str, Any]) -> list[int]:
+    """Scene starts (ms) with a data editor's ``edited_rows`` of ``startMs`` applied."""
+    out = [int(s) for s in starts_ms]
+    for idx, changes in (delta.get("edited_rows") or {}).items():
+        i = int(idx)
+        value = changes.get("startMs")
+        if 0 <= i < len(out) and value is not None:
+            out[i] = round(float(value))
+    return out
+
+
 # --- Align --------------------------------------------------------------------------------------
 
 def missing_cues(cues: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -218,3 +218,102 @@ def test_compose_error_names_the_field_and_keeps_the_page(sample_media: Path) ->
     assert "TRANSITION_TOO_LONG" in errors or "VALIDATION_ERROR" in errors, errors
     assert "field: `intent.sequence[" in errors
     assert at.session_state["compose_result"]["otio_json"] == first  # the last good result stays
+
+
+# --- Align (real recogniser, tiny.en) -----------------------------------------------------------
+
+def _with_project_cues() -> AppTest:
+    at = _open_sample(_app())
+    at.switch_page("views/describe.py").run()
+    at.button(key="project_cues").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def aligned() -> AppTest:
+    """The sample project aligned once with tiny.en through the Align page."""
+    at = _with_project_cues()
+    at.switch_page("views/align.py").run()
+    at.radio(key="align_model").set_value("tiny.en").run()
+    at.button(key="run_align").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.model
+def test_align_page_runs_and_draws(aligned: AppTest, sample_media: Path) -> None:
+    at = aligned
+    assert [s.label for s in at.status] == ["Aligning with tiny.en: done"]
+    assert not at.error, _texts(at.error)
+    result = at.session_state["timestamps_result"]
+    ids = [s["id"] for s in json.loads(
+        (sample_media / "timestamps_metadata.json").read_text())["scenes"]]
+    assert [s["id"] for s in result["data"]["scenes"]] == ids
+    assert at.session_state["starts_ms"] == [s["startMs"] for s in result["data"]["scenes"]]
+    truth = json.loads((sample_media / "narration_truth.json").read_text())["scenes"]
+    for start, scene in zip(at.session_state["starts_ms"][1:], truth[1:], strict=True):
+        assert scene["pauseBeforeStartMs"] - 500 <= start <= scene["onsetMs"] + 500
+    assert "Align: 9 credits" in _texts(at.markdown)
+    assert len(at.get("plotly_chart")) == 1 and len(at.get("audio")) >= 1
+    assert "Starts are in order" in _texts(at.success)
+    assert "Steps done: aligned" in _texts(at.sidebar.caption)
+
+
+@pytest.mark.model
+def test_align_review_nudges_selection_and_checks(aligned: AppTest) -> None:
+    at = aligned
+    starts = list(at.session_state["starts_ms"])
+    # a click on the plot near cut 2 picks it for audition
+    at.session_state["align_plot"] = {"selection": {"points": [{"x": starts[2] / 1000 + 0.05}],
+                                                    "point_indices": [0], "box": [],
+                                                    "lasso": []}}
+    at.run()
+    assert at.selectbox(key="audition_cut").value == 2
+    at.button(key="nudge_p100").click().run()
+    assert at.session_state["starts_ms"][2] == starts[2] + 100
+    at.button(key="nudge_m500").click().run()
+    assert at.session_state["starts_ms"][2] == starts[2] - 400
+    assert not at.error
+    # moved before the previous scene: blocking, named, and Compose refuses it too
+    moved = list(at.session_state["starts_ms"])
+    moved[2] = moved[1] - 1
+    at.session_state["starts_ms"] = moved
+    at.run()
+    assert "scene 2" in _texts(at.error) and "not after" in _texts(at.error)
+    at.button(key="reset_starts").click().run()
+    assert at.session_state["starts_ms"] == starts
+    assert "Starts are in order" in _texts(at.success)
+
+
+@pytest.mark.model
+def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> None:
+    at = aligned
+    before = at.session_state["timestamps_result"]
+    cues = [dict(r) for r in at.session_state["cues"]]
+    cues[1]["startCueText"] = "   "
+    at.session_state["cues"] = cues
+    at.run()
+    assert "`scenes[1].startCueText`" in _texts(at.warning)
+    assert "changed since this alignment" in _texts(at.warning)
+    at.button(key="run_align").click().run()
+    assert not at.exception, at.exception
+    err = _texts(at.error)
+    assert "VALIDATION_ERROR" in err and "scenes[1].startCueText" in err, err
+    assert at.session_state["timestamps_result"] == before
+    assert len(at.get("plotly_chart")) == 1  # the last good alignment is still drawn
+
+
+def test_editor_deltas_apply_to_the_kept_rows() -> None:
+    from workbench.steps import apply_cue_edits, apply_start_edits
+
+    rows = [{"sceneId": "a", "anchorText": "x", "startCueText": "x", "description": "d"}]
+    edited = apply_cue_edits(rows, {"edited_rows": {0: {"anchorText": "new anchor",
+                                                        "description": "ignored"}},
+                                    "added_rows": [], "deleted_rows": []})
+    assert edited == [{"sceneId": "a", "anchorText": "new anchor", "startCueText": "x",
+                       "description": "d"}]
+    assert rows[0]["anchorText"] == "x"
+    assert apply_start_edits([0, 5000, 9000], {"edited_rows": {"1": {"startMs": 5120.4},
+                                                               "7": {"startMs": 1}}}) == [
+        0, 5120, 9000]

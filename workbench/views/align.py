@@ -169,12 +169,7 @@ editor_key = f"start_editor_{state['start_version']}"
 
 
 def _commit_starts() -> None:
-    delta = state[editor_key]
-    new = list(state["starts_ms"])
-    for idx, changes in delta.get("edited_rows", {}).items():
-        if changes.get("startMs") is not None:
-            new[int(idx)] = int(changes["startMs"])
-    state["starts_ms"] = new
+    state["starts_ms"] = steps.apply_start_edits(state["starts_ms"], state[editor_key])
     state["start_version"] += 1
 
 

@@ -111,13 +111,7 @@ else:
     editor_key = f"cue_editor_{state['cue_version']}"
 
     def _commit_cue_edits() -> None:
-        delta = state[editor_key]
-        rows = [dict(r) for r in state["cues"]]
-        for idx, changes in delta.get("edited_rows", {}).items():
-            for column, value in changes.items():
-                if column in ("anchorText", "startCueText", "interpretation"):
-                    rows[int(idx)][column] = "" if value is None else str(value)
-        state["cues"] = rows
+        state["cues"] = steps.apply_cue_edits(state["cues"], state[editor_key])
         state["cue_version"] += 1
 
     st.caption("Edit the anchor and start cue of any scene; Align uses exactly these. The start "
