@@ -1,0 +1,303 @@
+"""Narration cues: split the narration, then give each scene a contiguous span in story order.
+
+The scenes follow the narration in order, so the assignment is a monotonic segmentation solved
+exactly by dynamic programming. Its score adds image–text affinity (the scene's evidence words
+embedded with the multilingual sentence encoder against each sentence, plus exact keyword hits)
+to a length prior (spans near the average length). Pure functions except `scene_affinity`,
+which calls the embedder.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Sentence ends: . ! ? … (possibly repeated, possibly followed by closing quotes/brackets).
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*(?=\s|$)")
+_CLAUSE_BREAK = re.compile(r"[,;:]+[\"'”’»)\]]*(?=\s)|\s[—–-]{1,2}(?=\s)")
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc",
+                            "e.g", "i.e", "no", "fig", "mt", "approx"})
+_WORD = re.compile(r"\S+")
+
+AFFINITY_WEIGHT = 4.0
+"""Weight of the (centred) affinity of a sentence to a scene in the segmentation score."""
+LENGTH_WEIGHT = 1.0
+"""Weight of the squared log ratio of a span's length to the average span length."""
+KEYWORD_BONUS = 0.35
+"""Affinity added when a scene keyword occurs verbatim (case-folded) in a sentence."""
+CONTRADICTION_MARGIN = 0.25
+"""A scene whose best sentence outside its span beats the best inside by this much (centred
+affinity) and carries a keyword hit is treated as contradicted: it gets no cue fields."""
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A character range ``[start, end)`` of the narration (whitespace trimmed)."""
+
+    start: int
+    end: int
+
+    def text(self, narration: str) -> str:
+        """The verbatim text of the span."""
+        return narration[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class SceneCue:
+    """The cue fields of one scene, all verbatim from the narration.
+
+    Attributes:
+        span: the scene's span of the narration (characters).
+        anchor_text: the span's text, cut at a word boundary to the field limit.
+        start_cue_text: the span's first words (3–6), a prefix of ``anchor_text``.
+        affinity: best centred affinity of the scene's evidence inside its span.
+        keyword_hit: a scene keyword occurs in the span.
+        contradicted: the evidence points clearly elsewhere (cue fields are then withheld).
+    """
+
+    span: TextSpan
+    anchor_text: str
+    start_cue_text: str
+    affinity: float
+    keyword_hit: str | None
+    contradicted: bool
+
+
+def split_sentences(narration: str) -> list[TextSpan]:
+    """Sentence spans of ``narration`` in order (paragraph breaks also end a sentence)."""
+    spans: list[TextSpan] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", narration):
+        base = para.start()
+        text = para.group(0)
+        start = 0
+        for m in _SENTENCE_END.finditer(text):
+            before = text[start:m.start()].split()
+            last = before[-1].lower().rstrip(".") if before else ""
+            if m.group(0) == "." and last in _ABBREVIATIONS:
+                continue
+            if m.group(0) == "." and len(last) == 1 and last.isalpha():  # initials: "J. Smith"
+                continue
+            _add(spans, narration, base + start, base + m.end())
+            start = m.end()
+        _add(spans, narration, base + start, base + len(text))
+    return spans
+
+
+def _add(spans: list[TextSpan], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start and any(ch.isalnum() for ch in text[start:end]):
+        spans.append(TextSpan(start, end))
+
+
+def split_units(narration: str, *, count: int) -> list[TextSpan]:
+    """Units for the segmentation: sentences, split at clauses (then words) while fewer than
+    ``count``. The longest unit is split first; a unit keeps at least two words."""
+    units = split_sentences(narration)
+    while len(units) < count:
+        order = sorted(range(len(units)), key=lambda i: -(units[i].end - units[i].start))
+        for i in order:
+            parts = _split_once(narration, units[i])
+            if parts:
+                units[i:i + 1] = list(parts)
+                break
+        else:
+            break
+    return units
+
+
+def _split_once(text: str, span: TextSpan) -> tuple[TextSpan, TextSpan] | None:
+    chunk = text[span.start:span.end]
+    words = list(_WORD.finditer(chunk))
+    if len(words) < 4:
+        return None
+    mid = len(chunk) / 2
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(chunk)]
+    cuts = [c for c in cuts if len(chunk[:c].split()) >= 2 and len(chunk[c:].split()) >= 2]
+    if not cuts:
+        half = len(words) // 2
+        cuts = [words[half - 1].end()]
+    cut = min(cuts, key=lambda c: (abs(c - mid), c))
+    left: list[TextSpan] = []
+    _add(left, text, span.start, span.start + cut)
+    _add(left, text, span.start + cut, span.end)
+    return (left[0], left[1]) if len(left) == 2 else None
+
+
+def _tokens(text: str) -> set[str]:
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    out = set(words)
+    for w in words:  # crude plural folding, enough for keyword hits
+        if len(w) > 3 and w.endswith("s"):
+            out.add(w[:-1])
+    return out
+
+
+def keyword_hits(keywords: Sequence[Sequence[str]], units: Sequence[str]) -> list[list[str | None]]:
+    """For each scene and unit, the first scene keyword found in the unit (or None)."""
+    unit_tokens = [_tokens(u) for u in units]
+    out: list[list[str | None]] = []
+    for kws in keywords:
+        folded = [k.casefold() for k in kws if k.strip()]
+        row: list[str | None] = []
+        for toks in unit_tokens:
+            row.append(next((k for k in folded if k in toks), None))
+        out.append(row)
+    return out
+
+
+def centre(affinity: np.ndarray) -> np.ndarray:
+    """Double-centred affinity: each scene's mean over units and each unit's mean over scenes
+    removed, so generic scenes and generic sentences attract nothing.
+
+    Args:
+        affinity: np.ndarray [shape=(scenes, units)].
+    """
+    a = np.asarray(affinity, dtype=np.float64)
+    if a.size == 0:
+        return a
+    return a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True) + a.mean()
+
+
+def segment(affinity: np.ndarray, lengths: Sequence[float], *,
+            affinity_weight: float = AFFINITY_WEIGHT,
+            length_weight: float = LENGTH_WEIGHT) -> list[tuple[int, int]]:
+    """The best monotonic segmentation of units into one contiguous, non-empty run per scene.
+
+    Args:
+        affinity: np.ndarray [shape=(scenes, units)], centred affinity of scene i to unit u.
+        lengths: length of each unit (characters); the prior favours spans near the mean.
+        affinity_weight, length_weight: weights of the two terms.
+
+    Returns:
+        ``[(first_unit, end_unit), ...]`` per scene, half-open, covering all units in order.
+        Requires ``units >= scenes >= 1``.
+    """
+    n, u = affinity.shape
+    if n == 0 or u < n:
+        raise ValueError("need at least one unit per scene")
+    lens = np.asarray(lengths, dtype=np.float64)
+    cum_len = np.concatenate([[0.0], np.cumsum(lens)])
+    expected = max(cum_len[-1] / n, 1e-9)
+    prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(affinity, axis=1)], axis=1)
+    neg = -1e18
+    best = np.full((n + 1, u + 1), neg)
+    back = np.zeros((n + 1, u + 1), dtype=np.int64)
+    best[0, 0] = 0.0
+    a: np.ndarray
+    for i in range(1, n + 1):
+        # scene i-1 takes units [a, b); a in [i-1, b-1], b in [i, u-(n-i)]
+        for b in range(i, u - (n - i) + 1):
+            a = np.arange(i - 1, b)
+            span_len = cum_len[b] - cum_len[a]
+            prior = np.log(np.maximum(span_len, 1e-9) / expected) ** 2
+            gain = affinity_weight * (prefix[i - 1, b] - prefix[i - 1, a])
+            total = best[i - 1, a] + gain - length_weight * prior
+            k = int(np.argmax(total))
+            best[i, b] = total[k]
+            back[i, b] = a[k]
+    spans: list[tuple[int, int]] = []
+    end = u
+    for i in range(n, 0, -1):
+        first = int(back[i, end])
+        spans.append((first, end))
+        end = first
+    spans.reverse()
+    return spans
+
+
+def start_cue(narration: str, span: TextSpan, *, min_words: int = 4, max_words: int = 6) -> str:
+    """The span's first words for a start cue: the shortest prefix of ``min_words``..``max_words``
+    words that occurs only once in the narration (else ``max_words``), trailing punctuation
+    dropped; the whole span when it is shorter."""
+    text = span.text(narration)
+    words = list(_WORD.finditer(text))
+    if len(words) <= min_words:
+        return _trim_punct(text)
+    choice = ""
+    for k in range(min_words, min(max_words, len(words)) + 1):
+        choice = _trim_punct(text[:words[k - 1].end()])
+        last = words[k - 1].group(0).strip(".,;:!?\"'“”‘’()").casefold()
+        if narration.count(choice) == 1 and last not in _FUNCTION_WORDS:
+            return choice
+    return choice
+
+
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "on", "in", "at", "to", "and", "or", "by",
+                             "for", "with", "from", "as", "is", "was", "his", "her", "its",
+                             "their", "our", "my", "your", "this", "that", "der", "die", "das",
+                             "le", "la", "les", "el", "los", "de", "und", "et", "y"})
+
+
+def _trim_punct(text: str) -> str:
+    trimmed = text.rstrip(" ,;:—–-\"'“”‘’(")
+    return trimmed if any(ch.isalnum() for ch in trimmed) else text
+
+
+def anchor(narration: str, span: TextSpan, *, max_chars: int) -> str:
+    """The span's verbatim text, cut at a word boundary to ``max_chars`` characters."""
+    text = span.text(narration)
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars + 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+    cut = text[:space] if space > 0 else text[:max_chars]
+    return cut.rstrip(" ,;:—–-")
+
+
+def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None]], *,
+                units: Sequence[TextSpan], max_chars: int) -> list[SceneCue | None]:
+    """Cue fields for every scene from a segmentation of ``units``.
+
+    Args:
+        narration: the full narration text.
+        affinity: np.ndarray [shape=(scenes, units)], raw affinity (centred here).
+        hits: keyword hits per scene and unit (`keyword_hits`).
+        units: the units (`split_units`).
+        max_chars: the per-field character limit (anchors are cut to it).
+
+    Returns:
+        One `SceneCue` per scene, or None for scenes that get no span (more scenes than units).
+    """
+    n = affinity.shape[0]
+    if n == 0 or not units:
+        return [None] * n
+    m = min(n, len(units))
+    lengths = [max(1, s.end - s.start) for s in units]
+    centred = centre(affinity)
+    if m < n:
+        # More scenes than units: the first scenes by evidence strength can't be chosen
+        # fairly, so keep story order and give the trailing scenes nothing.
+        spans = segment(centred[:m], lengths)
+        spans += [(-1, -1)] * (n - m)
+    else:
+        spans = segment(centred, lengths)
+    cues: list[SceneCue | None] = []
+    for i, (a, b) in enumerate(spans):
+        if a < 0:
+            cues.append(None)
+            continue
+        span = TextSpan(units[a].start, units[b - 1].end)
+        inside = float(centred[i, a:b].max())
+        outside_mask = np.ones(len(units), dtype=bool)
+        outside_mask[a:b] = False
+        outside = float(centred[i, outside_mask].max()) if outside_mask.any() else -math.inf
+        hit_inside = next((hits[i][k] for k in range(a, b) if hits[i][k]), None)
+        best_out = int(np.argmax(np.where(outside_mask, centred[i], -np.inf))) \
+            if outside_mask.any() else -1
+        contradicted = bool(hit_inside is None and best_out >= 0 and hits[i][best_out]
+                            and outside - inside >= CONTRADICTION_MARGIN)
+        anchor_text = anchor(narration, span, max_chars=max_chars)
+        cue = start_cue(narration, span)
+        if not anchor_text.startswith(cue):
+            cue = anchor_text
+        cues.append(SceneCue(span=span, anchor_text=anchor_text, start_cue_text=cue,
+                             affinity=inside, keyword_hit=hit_inside,
+                             contradicted=contradicted))
+    return cues
