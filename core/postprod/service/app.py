@@ -49,6 +49,7 @@ from .uploads import (
     check_content_type,
     read_bounded_body,
     read_multipart,
+    sweep_stale_uploads,
 )
 
 API_PREFIX = "/postproduction/v1"
@@ -194,6 +195,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        swept = await to_thread.run_sync(sweep_stale_uploads, settings.upload_dir)
+        if swept:
+            log.info("removed %d upload directories of processes that no longer run", swept)
         if settings.warm_up:
             timings = await to_thread.run_sync(engines.warm_up)
             log.info("warm-up done: %s", ", ".join(f"{k} {v:.1f} s" for k, v in

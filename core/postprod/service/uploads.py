@@ -8,6 +8,7 @@ never held whole in memory or on disk. JSON bodies are bounded the same way.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -30,6 +31,26 @@ PART_OVERHEAD_BYTES = 16 * 1024
 """Allowance per part for boundaries and part headers in the Content-Length pre-check."""
 
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+UPLOAD_DIR_PREFIX = "postprod-upload-"
+
+
+def sweep_stale_uploads(temp_root: str | None = None) -> int:
+    """Remove upload directories left by service processes that no longer run (a worker
+    killed mid-request cannot clean up after itself). Returns how many were removed."""
+    root = Path(temp_root or tempfile.gettempdir())
+    removed = 0
+    for d in root.glob(f"{UPLOAD_DIR_PREFIX}*-*"):
+        pid_text = d.name[len(UPLOAD_DIR_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or not d.is_dir():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+            removed += 1
+        except PermissionError:
+            continue  # alive, another user's
+    return removed
 
 
 @dataclass(frozen=True)
@@ -155,8 +176,8 @@ async def read_multipart(
     if content_length is not None and content_length > budget:
         raise payload_too_large(rule=rule, field_path=rule.field, seen=None)
 
-    upload = MultipartUpload(directory=Path(tempfile.mkdtemp(prefix="postprod-upload-",
-                                                             dir=temp_root)))
+    upload = MultipartUpload(directory=Path(tempfile.mkdtemp(
+        prefix=f"{UPLOAD_DIR_PREFIX}{os.getpid()}-", dir=temp_root)))
     state = _PartState(rule=rule, text_parts=text_parts, upload=upload)
     try:
         parser = MultipartParser(boundary, state.callbacks())
