@@ -46,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def init_state(state: MutableMapping[str, Any]) -> None:
+def init_state(state: MutableMapping[Any, Any]) -> None:
     """Put every project key into ``state`` once (fresh containers per session)."""
     for key, value in DEFAULTS.items():
         if key not in state:
@@ -122,7 +122,7 @@ def find_project_files(folder: Path) -> dict[str, Any]:
             "narration_text": text.read_text(encoding="utf-8").strip() if text.is_file() else ""}
 
 
-def open_project(state: MutableMapping[str, Any], folder: Path) -> None:
+def open_project(state: MutableMapping[Any, Any], folder: Path) -> None:
     """Replace the session's project with the files of ``folder`` (results are cleared)."""
     found = find_project_files(folder)
     clear_results(state)
@@ -152,7 +152,7 @@ def _project_name(folder: Path) -> str:
     return folder.name.replace("_", " ").strip() or "Project"
 
 
-def clear_results(state: MutableMapping[str, Any]) -> None:
+def clear_results(state: MutableMapping[Any, Any]) -> None:
     """Forget every step's result (the uploads stay)."""
     for key in ("describe_result", "describe_fingerprint", "cues", "timestamps_result",
                 "timestamps_fingerprint", "starts_ms", "compose_result"):
@@ -162,7 +162,7 @@ def clear_results(state: MutableMapping[str, Any]) -> None:
     state["start_version"] = state.get("start_version", 0) + 1
 
 
-def move_scene(state: MutableMapping[str, Any], index: int, step: int) -> None:
+def move_scene(state: MutableMapping[Any, Any], index: int, step: int) -> None:
     """Move scene ``index`` by ``step`` places (-1 up, +1 down); out-of-range moves do nothing."""
     scenes = list(state["scenes"])
     target = index + step
@@ -171,7 +171,7 @@ def move_scene(state: MutableMapping[str, Any], index: int, step: int) -> None:
         state["scenes"] = scenes
 
 
-def remove_scene(state: MutableMapping[str, Any], index: int) -> None:
+def remove_scene(state: MutableMapping[Any, Any], index: int) -> None:
     """Drop scene ``index`` from the project."""
     scenes = list(state["scenes"])
     if 0 <= index < len(scenes):
@@ -179,7 +179,7 @@ def remove_scene(state: MutableMapping[str, Any], index: int) -> None:
         state["scenes"] = scenes
 
 
-def describe_fingerprint(state: MutableMapping[str, Any]) -> str:
+def describe_fingerprint(state: MutableMapping[Any, Any]) -> str:
     """A hash of what Describe reads: the scene images in order and the narration text."""
     h = hashlib.sha256()
     for scene in state["scenes"]:
@@ -188,7 +188,7 @@ def describe_fingerprint(state: MutableMapping[str, Any]) -> str:
     return h.hexdigest()[:16]
 
 
-def timestamps_fingerprint(state: MutableMapping[str, Any]) -> str:
+def timestamps_fingerprint(state: MutableMapping[Any, Any]) -> str:
     """A hash of what Align reads: the narration audio, its text and the cues."""
     h = hashlib.sha256()
     narration = state.get("narration")

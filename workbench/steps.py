@@ -12,11 +12,11 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from postprod.contract import DescribeResponse, TimestampsResponse, parse_model
+from postprod.contract import ComposeRequest, DescribeResponse, TimestampsResponse, parse_model
 from postprod.progress import ProgressCallback
 
 CUE_COLUMNS = ("scene", "sceneId", "image", "description", "interpretation", "anchorText",
-               "startCueText")
+               "startCueText", "cueSource")
 _ALIGN_LOCK = threading.Lock()
 """One alignment at a time per process: two would only fight over the same two cores."""
 
@@ -45,7 +45,7 @@ def scene_ids(scenes: Sequence[Mapping[str, Any]]) -> list[str]:
 # --- Describe -----------------------------------------------------------------------------------
 
 def describe_request(
-    state: Mapping[str, Any], *, style: str, extra_detail: Sequence[int] = ()
+    state: Mapping[Any, Any], *, style: str, extra_detail: Sequence[int] = ()
 ) -> dict[str, Any]:
     """The Describe Scenes metadata for the session's project (contract §3.1)."""
     request: dict[str, Any] = {"sceneIds": scene_ids(state["scenes"]),
@@ -58,7 +58,7 @@ def describe_request(
     return request
 
 
-def quote_describe(state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str) -> int:
+def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str) -> int:
     """Credits Describe would cost (raises the error the run would raise on a limit)."""
     from postprod.describe import quote_describe as quote
 
@@ -66,7 +66,7 @@ def quote_describe(state: Mapping[str, Any], request: Mapping[str, Any], *, tier
 
 
 def run_describe(
-    state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str,
+    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str,
     progress: ProgressCallback | None = None,
 ) -> DescribeResponse:
     """Run Describe Scenes on the session's images, in scene order."""
@@ -77,25 +77,38 @@ def run_describe(
 
 
 def cue_rows(
-    response: DescribeResponse, scenes: Sequence[Mapping[str, Any]]
+    response: DescribeResponse, scenes: Sequence[Mapping[str, Any]], *,
+    narration_text: str | None = None, max_cue_chars: int = 500,
 ) -> list[dict[str, Any]]:
-    """One editable row per scene from a Describe result; missing cue fields are empty strings."""
+    """One editable row per scene from a Describe result.
+
+    A scene Describe left without cue fields gets the library's hand-off fill (the narration
+    between its neighbours' anchors) and ``cueSource: "filled"``, so the reviewer sees which
+    cues to check; without narration text its cue fields stay empty.
+    """
+    from postprod.describe import to_timestamps_request
+
+    handoff = to_timestamps_request(response, narration_text=narration_text or None,
+                                    max_cue_chars=max_cue_chars)["scenes"]
     ids = scene_ids(scenes)
     rows = []
-    for scene in response.data.scenes:
+    for scene, filled in zip(response.data.scenes, handoff, strict=True):
+        own = bool(scene.anchor_text and scene.start_cue_text)
         rows.append({
             "scene": scene.index,
             "sceneId": scene.scene_id or ids[scene.index],
             "image": str(scenes[scene.index]["name"]) if scene.index < len(scenes) else "",
             "description": scene.description,
             "interpretation": scene.interpretation or "",
-            "anchorText": scene.anchor_text or "",
-            "startCueText": scene.start_cue_text or "",
+            "anchorText": scene.anchor_text if own else filled.get("anchorText", ""),
+            "startCueText": scene.start_cue_text if own else filled.get("startCueText", ""),
+            "cueSource": "describe" if own else ("filled" if filled.get("anchorText")
+                                                 else "none"),
         })
     return rows
 
 
-def project_cues(state: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+def project_cues(state: Mapping[Any, Any]) -> list[dict[str, Any]] | None:
     """Cue rows from the opened project's ``timestamps_metadata.json``, matched by scene id
     (else by order); None when the project has none or it does not fit the scenes."""
     import json
@@ -121,7 +134,7 @@ def project_cues(state: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     return [{"scene": i, "sceneId": ids[i], "image": str(s["name"]),
              "description": str(c.get("description") or ""), "interpretation": "",
              "anchorText": str(c.get("anchorText") or ""),
-             "startCueText": str(c.get("startCueText") or "")}
+             "startCueText": str(c.get("startCueText") or ""), "cueSource": "project"}
             for i, (s, c) in enumerate(zip(state["scenes"], chosen, strict=True))]
 
 
@@ -140,6 +153,8 @@ def apply_cue_edits(
         for column, value in changes.items():
             if column in EDITABLE_CUE_COLUMNS:
                 out[i][column] = "" if value is None else str(value)
+                if column in ("anchorText", "startCueText"):
+                    out[i]["cueSource"] = "edited"
     return out
 
 
@@ -166,7 +181,7 @@ def missing_cues(cues: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def timestamps_request(state: Mapping[str, Any]) -> dict[str, Any]:
+def timestamps_request(state: Mapping[Any, Any]) -> dict[str, Any]:
     """The Scene Timestamps metadata from the (hand-edited) cues of the Describe page."""
     scenes = []
     for row in state.get("cues") or []:
@@ -181,7 +196,7 @@ def timestamps_request(state: Mapping[str, Any]) -> dict[str, Any]:
     return request
 
 
-def quote_timestamps(state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str) -> int:
+def quote_timestamps(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str) -> int:
     """Credits Align would cost for the session's narration and cues."""
     from postprod.align import quote_timestamps as quote
 
@@ -189,7 +204,7 @@ def quote_timestamps(state: Mapping[str, Any], request: Mapping[str, Any], *, ti
 
 
 def run_timestamps(
-    state: Mapping[str, Any], request: Mapping[str, Any], *, tier: str, model: str,
+    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str, model: str,
     progress: ProgressCallback | None = None,
 ) -> TimestampsResponse:
     """Run Scene Timestamps on the session's narration (one alignment at a time per process)."""
@@ -200,7 +215,7 @@ def run_timestamps(
                                 progress=progress)
 
 
-def timestamps_result(state: Mapping[str, Any]) -> TimestampsResponse | None:
+def timestamps_result(state: Mapping[Any, Any]) -> TimestampsResponse | None:
     """The stored alignment, as a model."""
     data = state.get("timestamps_result")
     return parse_model(TimestampsResponse, data) if data else None
@@ -227,9 +242,9 @@ def media_root(paths: Sequence[str]) -> str:
 
 
 def build_manifest(
-    state: Mapping[str, Any], *, timestamps: TimestampsResponse, fps: float,
+    state: Mapping[Any, Any], *, timestamps: TimestampsResponse, fps: float,
     resolution: tuple[int, int], target_consumer: str, use_music: bool, crossfade_sec: float,
-) -> Any:
+) -> ComposeRequest:
     """The Compose manifest from the project and the (edited) alignment, via the library glue."""
     from postprod.pipeline import build_compose_manifest
 
@@ -261,6 +276,6 @@ def quote_compose(manifest: Any, *, tier: str) -> int:
     return int(quote(manifest, tier=tier))
 
 
-def store_result(state: MutableMapping[str, Any], key: str, value: Any) -> None:
+def store_result(state: MutableMapping[Any, Any], key: str, value: Any) -> None:
     """Keep a result as plain JSON data (contract camelCase) in session state."""
     state[key] = value.to_json_data() if hasattr(value, "to_json_data") else value

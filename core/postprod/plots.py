@@ -100,7 +100,7 @@ def alignment_figure(
     offset_sec = response.meta.start_offset_ms / 1000
     end_sec = offset_sec + response.meta.audio_duration_ms / 1000
     starts = list(starts_ms) if starts_ms is not None else [s.start_ms for s in scenes]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         row_heights=[0.55, 0.45],
                         subplot_titles=("Narration and scenes", "Cuts: 90 % window, confidence"))
     if envelope is not None and envelope.times_sec.size:

@@ -36,7 +36,7 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     external_errors: list[str] = []
     page.on("console", lambda m: external_errors.append(m.text) if m.type == "error" and
             "127.0.0.1" in m.text else None)
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.set_viewport_size({"width": 1400, "height": 2000})  # whole pages in the screenshots
     page.goto(workbench_url)
     open_button = page.get_by_role("button", name="Open the sample project")
     expect(open_button).to_be_visible(timeout=60_000)
@@ -76,6 +76,7 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     elapsed = time.monotonic() - t0
     print(f"\nworkbench: 'Open the sample project' to the .otio download took {elapsed:.1f} s")
     _idle(page)
+    page.get_by_role("heading", name="Compose").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots_dir / "4_compose.png"), full_page=True)
 
     assert target.suffix == ".otio"

@@ -307,13 +307,84 @@ def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> N
 def test_editor_deltas_apply_to_the_kept_rows() -> None:
     from workbench.steps import apply_cue_edits, apply_start_edits
 
-    rows = [{"sceneId": "a", "anchorText": "x", "startCueText": "x", "description": "d"}]
+    rows = [{"sceneId": "a", "anchorText": "x", "startCueText": "x", "description": "d",
+             "cueSource": "describe"}]
     edited = apply_cue_edits(rows, {"edited_rows": {0: {"anchorText": "new anchor",
                                                         "description": "ignored"}},
                                     "added_rows": [], "deleted_rows": []})
     assert edited == [{"sceneId": "a", "anchorText": "new anchor", "startCueText": "x",
-                       "description": "d"}]
+                       "description": "d", "cueSource": "edited"}]
     assert rows[0]["anchorText"] == "x"
     assert apply_start_edits([0, 5000, 9000], {"edited_rows": {"1": {"startMs": 5120.4},
                                                                "7": {"startMs": 1}}}) == [
         0, 5120, 9000]
+
+
+# --- Describe (real library) --------------------------------------------------------------------
+
+@pytest.mark.model
+def test_describe_page_describes_in_order_with_cues(sample_media: Path) -> None:
+    at = _open_sample(_app())
+    at.switch_page("views/describe.py").run()
+    assert "Describe: 5 credits" in _texts(at.markdown)
+    at.button(key="run_describe").click().run()
+    assert not at.exception, at.exception
+    assert [s.label for s in at.status] == ["Describing scenes: done"]
+    assert not at.error, _texts(at.error)
+    result = at.session_state["describe_result"]
+    scenes = result["data"]["scenes"]
+    assert [s["index"] for s in scenes] == [0, 1, 2, 3, 4]
+    assert [s["sceneId"] for s in scenes] == ["astronaut", "rocket", "deep_field", "coffee",
+                                              "cat"]
+    cues = at.session_state["cues"]
+    narration = (sample_media / "narration.txt").read_text(encoding="utf-8")
+    for row in cues:
+        assert row["description"]
+        assert row["anchorText"] and row["anchorText"] in narration
+        assert row["anchorText"].startswith(row["startCueText"]) and row["startCueText"]
+    # the grid shows each scene's description and cues
+    markdown = _texts(at.markdown)
+    assert all(f"**{row['description']}**" in markdown for row in cues)
+    from workbench.steps import missing_cues
+
+    assert missing_cues(cues) == []
+
+
+def test_describe_paid_controls_are_disabled_on_free_with_the_reason() -> None:
+    at = _open_sample(_app())
+    at.sidebar.selectbox(key="tier").select("free").run()
+    at.switch_page("views/describe.py").run()
+    assert not at.exception, at.exception
+    style = at.selectbox(key="describe_style_free")
+    assert style.options == ["short", "normal"]
+    assert at.multiselect(key="describe_extra").disabled
+    reasons = _texts(at.caption)
+    assert "*detailed* style: available on the premium and enterprise tiers, not on free" in \
+        reasons
+    assert "extra detail: available on the premium and enterprise tiers" in reasons
+
+    at.sidebar.selectbox(key="tier").select("premium").run()
+    assert at.selectbox(key="describe_style_paid").options == ["short", "normal", "detailed"]
+    at.selectbox(key="describe_style_paid").select("detailed").run()
+    at.multiselect(key="describe_extra").select(1).select(3).run()
+    assert "Describe: 7 credits on the premium tier" in _texts(at.markdown).replace("**", "")
+
+
+@pytest.mark.model
+def test_describe_over_the_free_limit_names_the_field_and_keeps_the_cues() -> None:
+    at = _with_project_cues()
+    cues_before = at.session_state["cues"]
+    at.switch_page("views/project.py").run()
+    at.file_uploader(key="scene_upload").upload("06_extra.jpg", _jpeg((10, 200, 10)),
+                                                "image/jpeg").run()
+    at.sidebar.selectbox(key="tier").select("free").run()
+    assert "Over this tier's Describe limits" in _texts(at.warning)
+    at.switch_page("views/describe.py").run()
+    assert "TIER_LIMIT_EXCEEDED" in _texts(at.warning)  # the price check says so first
+    at.button(key="run_describe").click().run()
+    assert not at.exception, at.exception
+    err = _texts(at.error)
+    assert "**TIER_LIMIT_EXCEEDED**" in err and "field: `images" in err, err
+    assert "free tier" in err
+    assert at.session_state["cues"] == cues_before
+    assert at.session_state["describe_result"] is None

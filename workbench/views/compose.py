@@ -66,7 +66,7 @@ if manifest is not None:
     price_line("Compose", lambda: steps.quote_compose(manifest, tier=tier()))
 
 if st.button("Build the timeline", key="run_compose", type="primary",
-             disabled=manifest is None):
+             disabled=manifest is None) and manifest is not None:
     try:
         with st.spinner("Composing the timeline"):
             result = steps.run_compose(manifest, tier=tier())
@@ -92,9 +92,13 @@ if composed:
     s3.metric("Video clips", summary["videoClips"])
     s4.metric("Audio tracks", summary["audioTracks"])
     st.plotly_chart(timeline_figure(timeline), key="timeline_plot", width="stretch")
-    for w in composed["response"]["data"].get("warnings", []):
-        st.caption(f"⚠️ {w['code']}" + (f" (`{w['field']}`)" if w.get("field") else "")
-                   + f": {w['message']}")
+    warnings = composed["response"]["data"].get("warnings", [])
+    if warnings:
+        codes = sorted({w["code"] for w in warnings})
+        with st.expander(f"⚠️ {len(warnings)} notes from Compose ({', '.join(codes)})"):
+            for w in warnings:
+                st.caption(f"**{w['code']}**" + (f" (`{w['field']}`)" if w.get("field") else "")
+                           + f": {w['message']}")
 
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)

@@ -44,7 +44,7 @@ with c_extra:
     extra = st.multiselect(
         f"Extra detail for scenes (at most {lim.describe_extra_detail_scenes})",
         options, default=[], key="describe_extra", disabled=not paid,
-        format_func=lambda i: f"{i}: {state['scenes'][i]['name']}",
+        format_func={i: f"{i}: {s['name']}" for i, s in enumerate(state["scenes"])}.__getitem__,
         help=None if paid else f"Extra detail is {reason}.")
     if not paid:
         st.caption(f"🔒 extra detail: {reason}")
@@ -62,7 +62,9 @@ if st.button("Describe the scenes", key="run_describe", type="primary"):
         clear_error("describe")
         steps.store_result(state, "describe_result", result)
         state["describe_fingerprint"] = session.describe_fingerprint(state)
-        state["cues"] = steps.cue_rows(result, state["scenes"])
+        state["cues"] = steps.cue_rows(result, state["scenes"],
+                                       narration_text=state["narration_text"],
+                                       max_cue_chars=lim.timestamps_cue_chars)
         state["cue_version"] += 1
 show_error("describe")
 
@@ -103,7 +105,8 @@ if cues is None:
     if st.button("Write cues by hand", key="blank_cues"):
         ids = steps.scene_ids(state["scenes"])
         state["cues"] = [{"scene": i, "sceneId": ids[i], "image": s["name"], "description": "",
-                          "interpretation": "", "anchorText": "", "startCueText": ""}
+                          "interpretation": "", "anchorText": "", "startCueText": "",
+                          "cueSource": "edited"}
                          for i, s in enumerate(state["scenes"])]
         state["cue_version"] += 1
         st.rerun()
@@ -119,7 +122,7 @@ else:
     st.data_editor(
         cues, key=editor_key, on_change=_commit_cue_edits, hide_index=True, num_rows="fixed",
         width="stretch", column_order=list(steps.CUE_COLUMNS),
-        disabled=["scene", "sceneId", "image", "description"],
+        disabled=["scene", "sceneId", "image", "description", "cueSource"],
         column_config={
             "scene": st.column_config.NumberColumn("#", width="small"),
             "sceneId": st.column_config.TextColumn("id"),
@@ -127,6 +130,9 @@ else:
                 "anchor", max_chars=lim.timestamps_cue_chars, width="large"),
             "startCueText": st.column_config.TextColumn(
                 "start cue", max_chars=lim.timestamps_cue_chars, width="medium"),
+            "cueSource": st.column_config.TextColumn(
+                "cue from", help="describe: found by Describe · filled: the narration between "
+                "its neighbours (check it) · edited: by hand · project: the project's file"),
         })
     missing = steps.missing_cues(cues)
     if missing:
