@@ -48,3 +48,19 @@ def test_otio_matches_golden(name):
 def test_fcpxml_matches_golden(name):
     result = compose_otio((GOLDEN / f"{name}.json").read_bytes())
     check_golden(GOLDEN / f"{name}.fcpxml", result.response.data.exports["fcpxml"].content)
+
+
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_otio_command_line_tools_accept_the_golden_files(name):
+    import subprocess
+    import sys
+
+    path = str(GOLDEN / f"{name}.otio")
+    bin_dir = Path(sys.executable).parent
+    stat = subprocess.run([str(bin_dir / "otiostat"), path], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert "Tracks are the same length: True" in stat.stdout
+    tool = subprocess.run([str(bin_dir / "otiotool"), "-i", path, "--verify-ranges"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert "IN BOUNDS" in tool.stdout
+    assert "OUT OF BOUNDS" not in tool.stdout

@@ -53,6 +53,8 @@ class ClipPlan:
         source_start: first frame of the media that plays.
         available: (start, duration) frames of the media, or None when its length is unknown.
         metadata: the clip's ``postprod`` metadata.
+        handle_in: frames of media the dissolve into this clip uses before `source_start`.
+        handle_out: frames of media the dissolve out of this clip uses after its out point.
     """
 
     name: str
