@@ -1,0 +1,111 @@
+"""`postprod bench timestamps`: build the corpus, align it with each model, print one table."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .corpus import build_corpus
+from .evaluation import RunStats, SceneRow, evaluate_item, summarize
+from .options import AlignOptions
+
+QUARTER_SEC = 300.0
+"""Bucket width of the error-vs-position table, seconds."""
+
+
+def run_bench(*, quick: bool, models: list[str], out_dir: Path,
+              options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:
+    """Build the corpus into ``out_dir``, align every item with every model, print tables.
+
+    Returns:
+        ``{"rows": [...], "runs": [...], "summary": {...}}`` (also written to
+        ``out_dir/bench_timestamps.json``).
+    """
+    items = build_corpus(out_dir / "corpus", preset="quick" if quick else "full")
+    total_audio = sum(i.duration_sec for i in items)
+    echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "
+         f"({', '.join(f'{i.name} {i.duration_sec / 60:.1f} min' for i in items)})")
+    rows: list[SceneRow] = []
+    runs: list[RunStats] = []
+    for model in models:
+        for item in items:
+            r, stats, _ = evaluate_item(item, model=model, options=options)
+            rows += r
+            runs.append(stats)
+            echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
+                 f"RTF {stats.rtf:.3f}  peak {stats.peak_rss_mb:.0f} MB")
+    summary = _table(rows, runs, models, echo)
+    long_items = [i for i in items if i.duration_sec >= 1200]
+    if long_items:
+        _drift(rows, long_items[0].name, models, echo)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = {"rows": [asdict(r) for r in rows], "runs": [asdict(r) for r in runs],
+              "summary": summary, "load": _load()}
+    (out_dir / "bench_timestamps.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def _table(rows: list[SceneRow], runs: list[RunStats], models: list[str], echo: Any
+           ) -> dict[str, Any]:
+    head = (f"{'model':8s} {'method':22s} {'n':>4s} {'MAE':>6s} {'med':>5s} {'P90':>6s} "
+            f"{'≤100':>6s} {'≤250':>6s} {'≤500':>6s} {'>2s':>4s} {'cover':>6s} {'width':>6s} "
+            f"{'RTF':>6s} {'peakMB':>7s}")
+    echo("")
+    echo(head)
+    echo("-" * len(head))
+    labels = {"script": "with narrationText", "cues": "cues only",
+              "baseline": "baseline: words+exact"}
+    summary: dict[str, Any] = {}
+    for model in models:
+        mruns = [r for r in runs if r.model == model]
+        rtf = sum(r.elapsed_sec for r in mruns) / max(sum(r.audio_sec for r in mruns), 1e-9)
+        peak = max((r.peak_rss_mb for r in mruns), default=0.0)
+        for method in ("script", "cues", "baseline"):
+            s = summarize([r for r in rows if r.model == model and r.method == method])
+            if not s.get("n"):
+                continue
+            s["rtf"] = rtf
+            s["peak_mb"] = peak
+            summary[f"{model}/{method}"] = s
+            cover = "-" if method == "baseline" else f"{s['coverage']:5.1f}%"
+            width = "-" if method == "baseline" else f"{s['width_ms']:.0f}"
+            echo(f"{model:8s} {labels[method]:22s} {s['n']:4d} {s['mae_ms']:6.0f} "
+                 f"{s['median_ms']:5.0f} {s['p90_ms']:6.0f} {s['within_100']:5.1f}% "
+                 f"{s['within_250']:5.1f}% {s['within_500']:5.1f}% {s['fail_2s']:4d} "
+                 f"{cover:>6s} {width:>6s} {rtf:6.3f} {peak:7.0f}")
+    echo("")
+    echo("MAE and median in ms of |error|; cover = share of true cuts inside the 90 % window; "
+         "width = median window width, ms; RTF = (decode + recognition + placement) / audio "
+         f"length, model load excluded; load average {_load()}")
+    return summary
+
+
+def _drift(rows: list[SceneRow], item: str, models: list[str], echo: Any) -> None:
+    echo("")
+    echo(f"error vs position along {item} (MAE ms / n per {QUARTER_SEC / 60:.0f}-minute block)")
+    sel = [r for r in rows if r.item == item]
+    if not sel:
+        return
+    blocks = int(max(r.true_ms for r in sel) / 1000 // QUARTER_SEC) + 1
+    echo(f"{'model':8s} {'method':10s} " + " ".join(
+        f"{f'{int(b * 5)}-{int(b * 5 + 5)} min':>14s}" for b in range(blocks)))
+    for model in models:
+        for method in ("script", "cues", "baseline"):
+            cells = []
+            for b in range(blocks):
+                e = [abs(r.err_ms) for r in sel if r.model == model and r.method == method
+                     and b * QUARTER_SEC <= r.true_ms / 1000 < (b + 1) * QUARTER_SEC]
+                cells.append(f"{np.mean(e):7.0f} / {len(e):3d}" if e else f"{'-':>13s}")
+            echo(f"{model:8s} {method:10s} " + " ".join(f"{c:>14s}" for c in cells))

@@ -1,0 +1,217 @@
+"""Pure text matching: fuzzy phrase search, the joint monotonic choice of cue positions, and the
+token map between a script and what was recognised."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place where a phrase may occur in a token sequence.
+
+    Attributes:
+        pos: index of the sequence token the phrase's first token falls on.
+        end: index just past the matched tokens.
+        score: similarity in [0, 1] (1 = the same tokens).
+        basis: ``"startCue"`` or ``"anchor"``: which text placed it.
+        lead_chars: characters of the phrase's leading tokens that are absent from the
+            sequence (the start lies that much speech before ``pos``).
+    """
+
+    pos: int
+    end: int
+    score: float
+    basis: str = "startCue"
+    lead_chars: int = 0
+
+
+class PhraseIndex:
+    """Fuzzy search of short phrases in one long token sequence (windows built once per length).
+
+    Args:
+        seq: the tokens to search (normalised, see `text.normalize_word`).
+    """
+
+    def __init__(self, seq: list[str]) -> None:
+        self.seq = seq
+        self._windows: dict[int, list[str]] = {}
+
+    def _strings(self, length: int) -> list[str]:
+        if length not in self._windows:
+            s = self.seq
+            self._windows[length] = [" ".join(s[i:i + length])
+                                     for i in range(max(0, len(s) - length + 1))]
+        return self._windows[length]
+
+    def search(self, query: list[str], *, min_score: float, top_k: int,
+               basis: str = "startCue") -> list[Candidate]:
+        """The best ``top_k`` places of ``query`` scoring at least ``min_score``, by score.
+
+        Windows of len(query)-1 .. len(query)+1 tokens are scored with a character-level
+        ratio (misheard words still count partly); non-maxima within half a phrase are dropped.
+        """
+        m = len(query)
+        n = len(self.seq)
+        if m == 0 or n == 0:
+            return []
+        q = " ".join(query)
+        best = np.zeros(n, dtype=np.float32)
+        best_len = np.zeros(n, dtype=np.int32)
+        for length in sorted({max(1, m - 1), m, m + 1}):
+            if length > n:
+                continue
+            windows = self._strings(length)
+            scores = process.cdist([q], windows, scorer=fuzz.ratio, dtype=np.float32,
+                                   score_cutoff=min_score * 100 - 1, workers=1)[0] / 100.0
+            better = scores > best[: len(scores)]
+            best[: len(scores)][better] = scores[better]
+            best_len[: len(scores)][better] = length
+        # An exact first token is strong evidence that the phrase starts here, not one later.
+        first = np.array([tok == query[0] for tok in self.seq], dtype=bool)
+        bonus = np.where(first & (best > 0), 0.02, 0.0).astype(np.float32)
+        ranked = best + bonus
+        idx = np.nonzero(best >= min_score)[0]
+        if len(idx) == 0:
+            return []
+        radius = max(1, m // 2)
+        keep: list[int] = []
+        for i in idx[np.argsort(-ranked[idx], kind="stable")]:
+            if all(abs(int(i) - j) > radius for j in keep):
+                keep.append(int(i))
+            if len(keep) >= top_k:
+                break
+        out = []
+        for i in keep:
+            length = int(best_len[i])
+            pos, lead = _phrase_start(query, self.seq[i:i + length])
+            out.append(Candidate(pos=i + pos, end=i + length, score=float(min(1.0, best[i])),
+                                 basis=basis, lead_chars=lead))
+        return sorted(out, key=lambda c: c.pos)
+
+
+def _phrase_start(query: list[str], window: list[str]) -> tuple[int, int]:
+    """Offset in ``window`` where ``query[0]`` falls, and chars of query tokens missing there."""
+    for tag, i1, i2, j1, _j2 in Levenshtein.opcodes(query, window):
+        if tag == "insert":  # window tokens before the phrase begins
+            continue
+        if tag in ("equal", "replace"):
+            return j1, 0
+        if tag == "delete":  # leading query tokens were not recognised
+            return j1, sum(len(t) + 1 for t in query[i1:i2])
+    return 0, 0
+
+
+def choose_monotonic(
+    cues: list[list[Candidate]],
+    anchors: list[list[Candidate]],
+    *,
+    base: float = 0.5,
+    anchor_bonus: float = 0.35,
+    max_skip: int = 12,
+) -> list[Candidate | None]:
+    """Pick at most one candidate per scene, positions strictly increasing, jointly best.
+
+    Maximises Σ (score − base) over chosen candidates + ``anchor_bonus`` × anchor score for
+    every chosen start cue whose scene's anchor phrase lies between it and the next chosen
+    scene. A scene may be left out (None) at no cost, so one miss never shifts the others.
+
+    Args:
+        cues: per scene, its candidates (start cue and anchor-derived).
+        anchors: per scene, where its anchor phrase was found (used as confirmation).
+        base: score a candidate must beat to be worth choosing.
+        anchor_bonus: weight of a confirming anchor.
+        max_skip: longest run of left-out scenes between two chosen ones.
+    """
+    n = len(cues)
+    states: list[tuple[int, Candidate]] = [(i, c) for i in range(n) for c in cues[i]]
+    anchor_pos = [sorted(a.pos for a in anchors[i]) for i in range(n)]
+    anchor_by_pos = [{a.pos: a.score for a in anchors[i]} for i in range(n)]
+
+    def confirm(scene: int, cand: Candidate, until: int) -> float:
+        if cand.basis != "startCue":
+            return 0.0
+        ps = anchor_pos[scene]
+        k = bisect_left(ps, cand.pos)
+        best = 0.0
+        while k < len(ps) and ps[k] < until:
+            best = max(best, anchor_by_pos[scene][ps[k]])
+            k += 1
+        return anchor_bonus * best
+
+    big = 1 << 60
+    total = [0.0] * len(states)
+    back = [-1] * len(states)
+    for s, (i, c) in enumerate(states):
+        own = c.score - base
+        best_v = own  # no predecessor chosen
+        best_b = -1
+        for p in range(s - 1, -1, -1):
+            h, e = states[p]
+            if h >= i:
+                continue
+            if i - h - 1 > max_skip:
+                break
+            if e.pos >= c.pos:
+                continue
+            v = total[p] + confirm(h, e, c.pos) + own
+            if v > best_v:
+                best_v, best_b = v, p
+        total[s] = best_v
+        back[s] = best_b
+    chosen: list[Candidate | None] = [None] * n
+    if not states:
+        return chosen
+    finals = [total[s] + confirm(i, c, big) for s, (i, c) in enumerate(states)]
+    s = int(np.argmax(finals))
+    if finals[s] <= 0:
+        return chosen
+    while s >= 0:
+        i, c = states[s]
+        chosen[i] = c
+        s = back[s]
+    return chosen
+
+
+@dataclass(frozen=True)
+class TokenMap:
+    """How script tokens map onto recognised tokens (a monotonic edit alignment).
+
+    Attributes:
+        target: for each script token, the recognised token index it aligns with, or -1.
+        exact: for each script token, whether that recognised token is the same word.
+    """
+
+    target: np.ndarray
+    exact: np.ndarray
+
+    def support(self, pos: int, span: int = 6) -> float:
+        """Fraction of the ``span`` script tokens from ``pos`` that were heard exactly."""
+        seg = self.exact[pos: pos + span]
+        return float(seg.mean()) if len(seg) else 0.0
+
+
+def map_script(script: list[str], heard: list[str]) -> TokenMap:
+    """Align script tokens to recognised tokens (Levenshtein over whole tokens).
+
+    Insertions (asides, repeats) and deletions (skipped phrases) on either side cost one edit
+    per token; a misheard word aligns to what was heard in its place.
+    """
+    vocab: dict[str, int] = {}
+    a = [vocab.setdefault(t, len(vocab)) for t in script]
+    b = [vocab.setdefault(t, len(vocab)) for t in heard]
+    target = np.full(len(script), -1, dtype=np.int64)
+    exact = np.zeros(len(script), dtype=bool)
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+        if tag == "equal":
+            target[i1:i2] = np.arange(j1, j2)
+            exact[i1:i2] = True
+        elif tag == "replace":
+            k = min(i2 - i1, j2 - j1)
+            target[i1:i1 + k] = np.arange(j1, j1 + k)
+    return TokenMap(target=target, exact=exact)

@@ -1,0 +1,59 @@
+"""Every knob of the alignment in one dataclass, so notebooks can grid over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .transcribe import TranscribeOptions
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """Settings of Scene Timestamps. Defaults are the product's; each line says what it does."""
+
+    onset_refinement: bool = True
+    """Move each cut to the acoustic onset after the pause near the recognised word start."""
+    calibrated_windows: bool = True
+    """Use the shipped calibration (per-class shift and 90 % quantiles); off: fixed ±400 ms."""
+    use_narration: bool = True
+    """Align through `narrationText` when the request has one (off: cues only)."""
+    beam_size: int = 5
+    """Recogniser beam width (1 drops whole sentences on the small models)."""
+    chunk_sec: float = 600.0
+    """Longer audio is recognised in pieces cut at pauses near multiples of this, seconds."""
+    vad_filter: bool = False
+    """Let the recogniser skip non-speech with its bundled voice activity detector."""
+    condition_on_previous_text: bool = False
+    """Prompt each 30 s window with the previous text (off avoids loops on long files)."""
+    cpu_threads: int | None = None
+    """Recogniser threads; None = all available cores."""
+    min_cue_score: float = 0.62
+    """Lowest character similarity (0–1) at which a cue phrase counts as found."""
+    candidates_per_scene: int = 6
+    """Places kept per cue for the joint monotonic choice."""
+    anchor_bonus: float = 0.35
+    """Weight of an anchor phrase found after a start cue (and before the next scene)."""
+    anchor_score_factor: float = 0.8
+    """Anchor-derived starts count this fraction of their similarity against start cues."""
+    onset_search_before: float = 0.6
+    """How far before the recognised start a pause may end, seconds."""
+    onset_search_after: float = 0.6
+    """How far after the recognised start a pause may end, seconds (at least up to the
+    recognised word's end, since a word that swallowed the pause starts too early)."""
+    min_pause_sec: float = 0.12
+    """Shortest quiet run counted as a pause, seconds."""
+    expected_shift_sec: float = 0.1
+    """Where the onset is expected relative to the recognised start, seconds (it comes early)."""
+    pause_weight: float = 0.8
+    """Preference for longer pauses when several are near (s of cost per s of pause)."""
+    seconds_per_char: float = 0.065
+    """Speech rate used to step back over unheard leading words, seconds per character."""
+    calibration_model: str | None = None
+    """Calibration table to use; None = the one of the model that recognised the audio."""
+
+    def transcribe_options(self) -> TranscribeOptions:
+        """The recogniser's share of these settings."""
+        return TranscribeOptions(beam_size=self.beam_size, chunk_sec=self.chunk_sec,
+                                 vad_filter=self.vad_filter,
+                                 condition_on_previous_text=self.condition_on_previous_text,
+                                 cpu_threads=self.cpu_threads)

@@ -1,0 +1,347 @@
+"""Placing scene cuts on a transcript: cues located (through the script when there is one),
+chosen jointly and monotonically, refined to acoustic onsets, given calibrated windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..contract.common import ResultWarning
+from ..contract.timestamps import TimestampsRequest
+from ..media.audio import SAMPLE_RATE
+from .calibration import ClassStats, evidence_class, stats_for
+from .matching import Candidate, PhraseIndex, TokenMap, choose_monotonic, map_script
+from .onset import Envelope, energy_envelope, find_onset
+from .options import AlignOptions
+from .text import Tokens, tokenize_text, tokenize_words
+from .transcribe import Transcript
+
+_SENTENCE_END = (".", "!", "?", "…", ".”", "?”", "!”", '."', '?"', '!"')
+
+
+@dataclass(frozen=True)
+class ScenePlacement:
+    """Where one scene starts, with its evidence.
+
+    Attributes:
+        index: scene index in the request.
+        time_sec: estimated cut, seconds from the start of the audio (offset not applied).
+        basis: ``"startCue"``, ``"anchor"`` or ``"interpolated"``.
+        evidence_class: calibration class (``"script:startCue:onset"``, ...).
+        evidence: text evidence in [0, 1] (phrase similarity, or script support).
+        window_sec: (start, end) of the 90 % interval, seconds, before clamping to neighbours.
+        confidence: in [0, 1].
+        raw_time_sec: the recognised word start the cut came from, seconds (None when
+            interpolated).
+        pause_sec: (start, end) of the pause before the onset, seconds, when one was found.
+        shift_ms: the calibrated shift already added to ``time_sec``, ms.
+    """
+
+    index: int
+    time_sec: float
+    basis: str
+    evidence_class: str
+    evidence: float
+    window_sec: tuple[float, float]
+    confidence: float
+    raw_time_sec: float | None = None
+    pause_sec: tuple[float, float] | None = None
+    shift_ms: float = 0.0
+
+
+@dataclass
+class Placement:
+    """The result of `place_scenes`: one `ScenePlacement` per scene, plus warnings."""
+
+    scenes: list[ScenePlacement]
+    warnings: list[ResultWarning]
+    mode: str
+
+
+@dataclass(frozen=True)
+class _Rough:
+    time: float
+    basis: str
+    evidence: float
+    word_end: float = 0.0
+
+
+def _sentence_starts_heard(transcript: Transcript, gap: float = 0.3) -> np.ndarray:
+    w = transcript.words
+    starts = np.zeros(len(w), dtype=bool)
+    for i in range(len(w)):
+        starts[i] = (i == 0 or w[i - 1].text.endswith(_SENTENCE_END)
+                     or w[i].start - w[i - 1].end >= gap)
+    return starts
+
+
+def _sentence_starts_text(text: str, toks: Tokens) -> np.ndarray:
+    starts = np.zeros(len(toks.tokens), dtype=bool)
+    prev_owner = -1
+    for k, owner in enumerate(toks.owner):
+        if owner == prev_owner:
+            continue
+        if owner == 0:
+            starts[k] = True
+        else:
+            a, b = toks.spans[owner - 1]
+            starts[k] = text[a:b].rstrip("\"'”’)]").endswith((".", "!", "?", "…", ":"))
+        prev_owner = owner
+    return starts
+
+
+def _candidates(
+    index: PhraseIndex,
+    cue_toks: list[list[str]],
+    anchor_toks: list[list[str]],
+    sentence_start: np.ndarray,
+    opts: AlignOptions,
+) -> tuple[list[list[Candidate]], list[list[Candidate]]]:
+    """Per scene: start candidates (cue + anchor-derived) and anchor places."""
+    cues: list[list[Candidate]] = []
+    anchors: list[list[Candidate]] = []
+    k = opts.candidates_per_scene
+    for cue, anchor in zip(cue_toks, anchor_toks, strict=True):
+        found = index.search(cue, min_score=opts.min_cue_score, top_k=k)
+        places = index.search(anchor, min_score=opts.min_cue_score, top_k=k, basis="anchor")
+        derived: list[Candidate] = []
+        prefix = anchor[: len(cue)] == cue
+        for a in places:
+            if prefix:
+                pos = a.pos
+            else:
+                # The scene starts at or before the sentence that holds its anchor.
+                pos = a.pos
+                floor = max(0, a.pos - 40)
+                while pos > floor and not sentence_start[pos]:
+                    pos -= 1
+            derived.append(Candidate(pos=pos, end=a.end,
+                                     score=a.score * opts.anchor_score_factor, basis="anchor",
+                                     lead_chars=a.lead_chars if prefix else 0))
+        cues.append(sorted(found + derived, key=lambda c: (c.pos, c.basis != "startCue")))
+        anchors.append(places)
+    return cues, anchors
+
+
+def _heard_time(transcript: Transcript, heard: Tokens, j: int, lead_chars: int,
+                opts: AlignOptions) -> tuple[float, float]:
+    """(start, end) of the recognised word under token ``j``, start stepped back over
+    ``lead_chars`` of unheard speech."""
+    word = transcript.words[heard.owner[j]]
+    return max(0.0, word.start - lead_chars * opts.seconds_per_char), word.end
+
+
+def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[str]],
+                     anchor_toks: list[list[str]], opts: AlignOptions) -> list[_Rough | None]:
+    index = PhraseIndex(heard.tokens)
+    word_starts = _sentence_starts_heard(transcript)
+    tok_starts = np.array([word_starts[o] and (k == 0 or heard.owner[k - 1] != o)
+                           for k, o in enumerate(heard.owner)], dtype=bool)
+    cues, anchors = _candidates(index, cue_toks, anchor_toks, tok_starts, opts)
+    chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
+    out: list[_Rough | None] = []
+    for c in chosen:
+        if c is None:
+            out.append(None)
+            continue
+        start, end = _heard_time(transcript, heard, c.pos, c.lead_chars, opts)
+        out.append(_Rough(time=start, basis=c.basis, evidence=c.score, word_end=end))
+    return out
+
+
+def _rough_from_script(transcript: Transcript, heard: Tokens, narration: str,
+                       cue_toks: list[list[str]], anchor_toks: list[list[str]],
+                       opts: AlignOptions) -> list[_Rough | None]:
+    script = tokenize_text(narration, language=transcript.language)
+    index = PhraseIndex(script.tokens)
+    starts = _sentence_starts_text(narration, script)
+    cues, anchors = _candidates(index, cue_toks, anchor_toks, starts, opts)
+    chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
+    tmap: TokenMap = map_script(script.tokens, heard.tokens)
+    out: list[_Rough | None] = []
+    for c in chosen:
+        if c is None:
+            out.append(None)
+            continue
+        lead = c.lead_chars
+        placed: _Rough | None = None
+        for k in range(c.pos, min(len(script.tokens), c.pos + 12)):
+            j = int(tmap.target[k])
+            if j >= 0:
+                start, end = _heard_time(transcript, heard, j, lead, opts)
+                placed = _Rough(time=start, basis=c.basis,
+                                evidence=c.score * (0.5 + 0.5 * tmap.support(c.pos)),
+                                word_end=end if lead == 0 else start)
+                break
+            lead += len(script.tokens[k]) + 1
+        out.append(placed)
+    return out
+
+
+def place_scenes(
+    transcript: Transcript,
+    signal: np.ndarray | Envelope | None,
+    request: TimestampsRequest,
+    *,
+    options: AlignOptions | None = None,
+    model: str = "base",
+) -> Placement:
+    """Place every scene of ``request`` on ``transcript`` (cheap; no recogniser runs).
+
+    Args:
+        transcript: from `transcribe_words` on the same audio.
+        signal: the audio (np.ndarray [shape=(n,)], float32, 16 kHz mono) or its
+            `energy_envelope`, for onset refinement; None skips refinement.
+        request: the validated request.
+        options: alignment settings.
+        model: the recogniser's name, to pick its calibration table.
+
+    Returns:
+        Placement: one `ScenePlacement` per scene, in request order; scene 0 at 0 s.
+    """
+    opts = options or AlignOptions()
+    lang = transcript.language
+    n = len(request.scenes)
+    heard = tokenize_words([w.text for w in transcript.words], language=lang)
+    cue_toks = [tokenize_text(s.start_cue_text, language=lang).tokens for s in request.scenes]
+    anchor_toks = [tokenize_text(s.anchor_text, language=lang).tokens for s in request.scenes]
+    duration = transcript.duration_sec
+    rough: list[_Rough | None]
+    mode = "cues"
+    if heard.tokens:
+        rough = _rough_from_cues(transcript, heard, cue_toks, anchor_toks, opts)
+    else:
+        rough = [None] * n
+    if request.narration_text and opts.use_narration and heard.tokens:
+        mode = "script"
+        by_script = _rough_from_script(transcript, heard, request.narration_text, cue_toks,
+                                       anchor_toks, opts)
+        rough = _merge(by_script, rough)
+
+    env: Envelope | None
+    if signal is None or not opts.onset_refinement:
+        env = None
+    elif isinstance(signal, Envelope):
+        env = signal
+    else:
+        env = energy_envelope(signal)
+
+    calibration_model = opts.calibration_model or model
+    times: list[float | None] = [None] * n
+    info: list[tuple[str, str, float, float | None, tuple[float, float] | None, ClassStats]
+               | None] = [None] * n
+    times[0] = 0.0
+    last = 0.0
+    for i in range(1, n):
+        r = rough[i]
+        if r is None:
+            continue
+        nxt = next((x.time for x in rough[i + 1:] if x is not None), duration)
+        if r.time <= last or r.time >= duration:
+            continue
+        refined = False
+        pause = None
+        t = r.time
+        if env is not None:
+            onset = find_onset(env, r.time, lo=last + 0.05, hi=max(last + 0.1, nxt - 0.05),
+                               search_before=opts.onset_search_before,
+                               search_after=max(opts.onset_search_after,
+                                                min(1.5, r.word_end - r.time - 0.05)),
+                               min_pause=opts.min_pause_sec,
+                               expected_shift=opts.expected_shift_sec,
+                               pause_weight=opts.pause_weight)
+            if onset is not None:
+                t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
+        cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
+        st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows)
+        t = t + st.shift_ms / 1000.0
+        if t <= last:
+            continue
+        times[i] = t
+        info[i] = (r.basis, cls, r.evidence, r.time, pause, st)
+        last = t
+
+    weights = [max(1, len(s.anchor_text) + len(s.start_cue_text)) for s in request.scenes]
+    end_time = max(duration, last)
+    filled = _interpolate(times, weights, end_time=end_time)
+    out: list[ScenePlacement] = []
+    warnings: list[ResultWarning] = []
+    for i in range(n):
+        t = filled[i]
+        if i == 0:
+            out.append(ScenePlacement(index=0, time_sec=0.0, basis="startCue",
+                                      evidence_class="first", evidence=1.0,
+                                      window_sec=(0.0, 0.0), confidence=1.0))
+            continue
+        item = info[i]
+        if item is None:
+            prev_t = filled[i - 1]
+            next_t = filled[i + 1] if i + 1 < n else end_time
+            out.append(ScenePlacement(index=i, time_sec=t, basis="interpolated",
+                                      evidence_class="interpolated", evidence=0.0,
+                                      window_sec=(prev_t, next_t), confidence=0.05))
+            warnings.append(ResultWarning(
+                code="CUE_NOT_FOUND", field=f"scenes[{i}].startCueText",
+                message=(f"neither the start cue nor the anchor of scene {i} was found in the "
+                         "narration; it is placed between its neighbours in proportion to its "
+                         "text")))
+            continue
+        basis, cls, evidence, raw, pause, st = item
+        conf = st.p250 * (0.6 + 0.4 * min(1.0, max(0.0, evidence)))
+        out.append(ScenePlacement(
+            index=i, time_sec=t, basis=basis, evidence_class=cls, evidence=round(evidence, 3),
+            window_sec=(t + st.lo_ms / 1000.0, t + st.hi_ms / 1000.0),
+            confidence=round(min(1.0, max(0.0, conf)), 3), raw_time_sec=raw, pause_sec=pause,
+            shift_ms=st.shift_ms))
+    return Placement(scenes=out, warnings=warnings, mode=mode)
+
+
+def _merge(primary: list[_Rough | None], fallback: list[_Rough | None]) -> list[_Rough | None]:
+    """Script placements first; a cue-only placement fills a gap when it fits its neighbours."""
+    out = list(primary)
+    for i, r in enumerate(out):
+        if r is not None or fallback[i] is None:
+            continue
+        prev = next((x.time for x in reversed(out[:i]) if x is not None), -1.0)
+        nxt = next((x.time for x in out[i + 1:] if x is not None), float("inf"))
+        cand = fallback[i]
+        if cand is not None and prev < cand.time < nxt:
+            out[i] = cand
+    return out
+
+
+def _interpolate(times: list[float | None], weights: list[int], *, end_time: float
+                 ) -> list[float]:
+    """Fill unplaced scenes between placed neighbours in proportion to their text."""
+    n = len(times)
+    out = [0.0] * n
+    i = 0
+    while i < n:
+        t = times[i]
+        if t is not None:
+            out[i] = t
+            i += 1
+            continue
+        j = i
+        while j < n and times[j] is None:
+            j += 1
+        left = out[i - 1]
+        right = times[j] if j < n and times[j] is not None else end_time
+        assert right is not None
+        span = weights[i - 1: j]
+        total = float(sum(span))
+        acc = 0.0
+        for k in range(i, j):
+            acc += weights[k - 1]
+            out[k] = left + (right - left) * acc / total
+        i = j
+    return out
+
+
+def signal_envelope(samples: np.ndarray) -> Envelope:
+    """The envelope `place_scenes` refines onsets on; compute once to reuse across settings."""
+    return energy_envelope(samples)
+
+
+__all__ = ["SAMPLE_RATE", "Placement", "ScenePlacement", "place_scenes", "signal_envelope"]

@@ -1,0 +1,67 @@
+"""`postprod timestamps`, `postprod price timestamps` and `postprod bench timestamps`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
+
+MODEL_OPTION = click.option(
+    "--model", default="base", show_default=True,
+    help="Speech recogniser: tiny.en (fast, English only), base, or a CTranslate2 directory.")
+
+
+def _metadata(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@main.command("timestamps")
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--metadata", "metadata", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The request's metadata JSON (scenes, startOffsetMs, narrationText...).")
+@TIER_OPTION
+@MODEL_OPTION
+@contract_errors
+def timestamps_command(audio: Path, metadata: Path, tier: str, model: str) -> None:
+    """Time each scene's start in the narration AUDIO; response JSON on stdout."""
+    from ..align import scene_timestamps
+
+    with progress_bar("timestamps") as on_progress:
+        response = scene_timestamps(audio, _metadata(metadata), tier=tier,  # type: ignore[arg-type]
+                                    model=model, progress=on_progress)
+    emit_json(response.to_json_data())
+
+
+@price.command("timestamps")
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--metadata", "metadata", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@TIER_OPTION
+@contract_errors
+def price_timestamps_command(audio: Path, metadata: Path, tier: str) -> None:
+    """Credits Scene Timestamps would cost for AUDIO + metadata (no model runs)."""
+    from ..align import quote_timestamps
+
+    emit_json({"cost": quote_timestamps(audio, _metadata(metadata), tier=tier)})  # type: ignore[arg-type]
+
+
+@bench.command("timestamps")
+@click.option("--quick", is_flag=True, help="Small corpus (≈4 min of audio), for a fast look.")
+@click.option("--models", default="tiny.en,base", show_default=True,
+              help="Comma-separated recognisers to compare.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Keep the corpus and per-scene JSON here (default: temp).")
+def bench_timestamps_command(quick: bool, models: str, out_dir: Path | None) -> None:
+    """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus."""
+    from ..align.bench import run_bench
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if out_dir is not None:
+        run_bench(quick=quick, models=names, out_dir=out_dir, echo=click.echo)
+        return
+    with tempfile.TemporaryDirectory(prefix="postprod-bench-") as tmp:
+        run_bench(quick=quick, models=names, out_dir=Path(tmp), echo=click.echo)
