@@ -203,6 +203,14 @@ def quote_timestamps(state: Mapping[Any, Any], request: Mapping[str, Any], *, ti
     return int(quote(state["narration"]["path"], request, tier=tier))
 
 
+def estimate_timestamps(state: Mapping[Any, Any], *, tier: str) -> int:
+    """Credits Align will cost before there are cues: the narration's length, one scene per
+    still (placeholder cues; the price does not depend on their text)."""
+    n = max(1, len(state["scenes"]))
+    request = {"scenes": [{"startCueText": "cue", "anchorText": "cue"}] * n}
+    return quote_timestamps(state, request, tier=tier)
+
+
 def run_timestamps(
     state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str, model: str,
     progress: ProgressCallback | None = None,

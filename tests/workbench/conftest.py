@@ -47,10 +47,16 @@ def screenshots_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def workbench_url(sample_media: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def workbench_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the live workbench writes its console output."""
+    return tmp_path_factory.mktemp("workbench") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def workbench_url(sample_media: Path, workbench_log: Path) -> Iterator[str]:
     """`postprod workbench sample_media --port <free>` as a subprocess, until the session ends."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("workbench") / "server.log"
+    log = workbench_log
     env = {**os.environ, "POSTPROD_WORKBENCH_STORE": str(log.parent / "store")}
     with log.open("wb") as out:
         proc = subprocess.Popen(

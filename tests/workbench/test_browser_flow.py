@@ -32,7 +32,8 @@ def _idle(page: Page) -> None:
 
 
 def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_media: Path,
-                                         screenshots_dir: Path, tmp_path: Path) -> None:
+                                         screenshots_dir: Path, tmp_path: Path,
+                                         workbench_log: Path) -> None:
     external_errors: list[str] = []
     page.on("console", lambda m: external_errors.append(m.text) if m.type == "error" and
             "127.0.0.1" in m.text else None)
@@ -93,3 +94,5 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     assert starts == sorted(starts) and starts[0] == 0
     assert timeline.name == "Home from orbit"
     assert not external_errors, external_errors
+    server_output = workbench_log.read_text(errors="replace")
+    assert "Traceback" not in server_output, server_output

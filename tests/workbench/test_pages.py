@@ -63,6 +63,9 @@ def test_project_page_opens_the_sample_in_file_order(sample_media: Path) -> None
     captions = _texts(at.caption)
     assert "enterprise tier: up to **100 images**, **100.00 MB** in total" in captions
     assert "5 scenes · narration: narration.wav" in _texts(at.sidebar.caption)
+    prices = _texts(at.markdown).replace("**", "")
+    for line in ("Describe: 5 credits", "Align: 9 credits", "Compose: 4 credits"):
+        assert line in prices
 
 
 def test_tier_switch_changes_the_limits_shown() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import session
-from workbench.widgets import fmt_mb, limits, tier
+from postprod.contract import compose_price
+from workbench import session, steps
+from workbench.widgets import fmt_mb, limits, price_line, tier
 
 state = st.session_state
 st.title("📁 Project")
@@ -133,6 +134,17 @@ if state["music"]:
 
 st.divider()
 ready = bool(state["scenes"]) and bool(state["narration"])
+if ready:
+    st.subheader("Credits on the " + tier() + " tier")
+    c_d, c_a, c_c = st.columns(3)
+    with c_d:
+        price_line("Describe", lambda: steps.quote_describe(
+            state, steps.describe_request(state, style="normal"), tier=tier()))
+    with c_a:
+        price_line("Align", lambda: steps.estimate_timestamps(state, tier=tier()))
+    with c_c:
+        st.markdown(f"💳 **Compose: {compose_price()} credits**")
+    st.caption("Each page shows the exact price of its step before it runs.")
 if ready:
     st.page_link("views/describe.py", label="Next: describe the scenes", icon="➡️")
 else:
