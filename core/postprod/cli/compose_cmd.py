@@ -132,10 +132,12 @@ def bench_compose_command(items: int, repeat: int, fps: float, response_format: 
     manifest["responseFormat"] = response_format
     first = compose_otio(manifest)  # warm-up (imports, adapter plugin manifest)
     times_ms: list[float] = []
+    cpu_ms: list[float] = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         compose_otio(manifest)
         times_ms.append((time.perf_counter() - t0) * 1000)
+        cpu_ms.append((time.process_time() - c0) * 1000)
     tracemalloc.start()
     compose_otio(manifest)
     _, peak = tracemalloc.get_traced_memory()
@@ -154,6 +156,7 @@ def bench_compose_command(items: int, repeat: int, fps: float, response_format: 
         ("median ms", f"{statistics.median(times_ms):.1f}"),
         ("p90 ms", f"{p90:.1f}"),
         ("min ms", f"{times_ms[0]:.1f}"),
+        ("median CPU ms (this process)", f"{statistics.median(cpu_ms):.1f}"),
         ("peak Python memory MiB", f"{peak / 2**20:.2f}"),
         ("otio size KiB", f"{len(first.otio_json.encode()) / 1024:.0f}"),
         ("target", "median <= 50 ms"),

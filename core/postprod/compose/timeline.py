@@ -72,9 +72,8 @@ def _build_track(track: TrackPlan, plan: TimelinePlan,
                  extra_metadata: dict[str, Any]) -> otio.schema.Track:
     rate = float(plan.rate)
     kind = otio.schema.TrackKind.Video if track.kind == "video" else otio.schema.TrackKind.Audio
-    out = otio.schema.Track(name=track.name, kind=kind)
-    out.metadata[NAMESPACE] = dict(track.metadata)
-    out.metadata.update(extra_metadata)
+    out = otio.schema.Track(name=track.name, kind=kind,
+                            metadata={NAMESPACE: dict(track.metadata), **extra_metadata})
     transitions = {t.cut: t for t in track.transitions}
     cursor = 0
     for clip in track.clips:
@@ -97,16 +96,16 @@ def _build_track(track: TrackPlan, plan: TimelinePlan,
 def _build_clip(clip: ClipPlan, plan: TimelinePlan) -> otio.schema.Clip:
     rate = float(plan.rate)
     folder = plan.request.folder
-    ref = otio.schema.ExternalReference(
-        target_url=target_url(path=clip.item.path, media_root_path=folder.media_root_path))
-    ref.name = file_name(clip.item.path)
-    if clip.available is not None:
-        ref.available_range = _range(clip.available[0], clip.available[1], rate)
-    ref.metadata[NAMESPACE] = {"itemId": clip.item.id, "kind": clip.item.kind,
-                               "path": clip.item.path}
+    ref_meta: dict[str, Any] = {"itemId": clip.item.id, "kind": clip.item.kind,
+                                "path": clip.item.path}
     if clip.item.kind == "image":
-        ref.metadata[NAMESPACE]["still"] = True
-    out = otio.schema.Clip(name=clip.name, media_reference=ref,
-                           source_range=_range(clip.source_start, clip.duration, rate))
-    out.metadata[NAMESPACE] = dict(clip.metadata)
-    return out
+        ref_meta["still"] = True
+    ref = otio.schema.ExternalReference(
+        target_url=target_url(path=clip.item.path, media_root_path=folder.media_root_path),
+        available_range=(_range(clip.available[0], clip.available[1], rate)
+                         if clip.available is not None else None),
+        metadata={NAMESPACE: ref_meta})
+    ref.name = file_name(clip.item.path)
+    return otio.schema.Clip(name=clip.name, media_reference=ref,
+                            source_range=_range(clip.source_start, clip.duration, rate),
+                            metadata={NAMESPACE: dict(clip.metadata)})
