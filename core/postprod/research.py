@@ -51,13 +51,13 @@ class CutTruth:
         scene_id: the scene's id.
         onset_ms: speech onset of the scene's first word: the contract's true cut.
         pause_start_ms: end of the speech before it; an editor may cut anywhere in
-            [pause_start_ms, onset_ms].
+            [pause_start_ms, onset_ms]; None when the truth does not say.
     """
 
     scene_index: int
     scene_id: str
     onset_ms: int
-    pause_start_ms: int
+    pause_start_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,24 @@ def load_truth(*, truth_path: str | Path, metadata_path: str | Path,
     metadata = json.loads(Path(metadata_path).read_text(encoding="utf-8"))
     audio = Path(audio_path) if audio_path is not None else truth_path.parent / truth["audio"]
     cuts = tuple(CutTruth(scene_index=i, scene_id=s["id"], onset_ms=int(s["onsetMs"]),
-                          pause_start_ms=int(s.get("pauseBeforeStartMs", s["onsetMs"])))
+                          pause_start_ms=(int(s["pauseBeforeStartMs"])
+                                          if "pauseBeforeStartMs" in s else None))
                  for i, s in enumerate(truth["scenes"]))
     ids = [s.get("id") for s in metadata["scenes"]]
     if len(ids) != len(cuts):
         raise ValueError(f"truth has {len(cuts)} scenes, metadata {len(ids)}")
     return NarrationTruth(audio=audio, metadata=metadata, duration_ms=int(truth["durationMs"]),
                           cuts=cuts)
+
+
+def truth_from_corpus_item(item: Any) -> NarrationTruth:
+    """A `NarrationTruth` from a benchmark corpus item (`postprod.align.corpus.CorpusItem`:
+    `audio_path`, `request`, `true_starts_ms`, `duration_sec`); its truth has no pauses."""
+    ids = [s.get("id") or f"scene-{i}" for i, s in enumerate(item.request["scenes"])]
+    cuts = tuple(CutTruth(scene_index=i, scene_id=ids[i], onset_ms=int(ms))
+                 for i, ms in enumerate(item.true_starts_ms))
+    return NarrationTruth(audio=Path(item.audio_path), metadata=dict(item.request),
+                          duration_ms=round(item.duration_sec * 1000), cuts=cuts)
 
 
 def sample_truth(folder: str | Path | None = None) -> NarrationTruth:
@@ -142,7 +153,7 @@ class CutScore:
         scene_index: index of the scene the cut leads into (1..N-1).
         scene_id: that scene's id.
         true_ms: the true cut (speech onset of the scene's first word).
-        pause_start_ms: start of the pause before it.
+        pause_start_ms: start of the pause before it (None: unknown).
         at_ms: where the run put the cut.
         window_start_ms, window_end_ms: the run's 90 % window.
         confidence: the run's confidence in [0, 1].
@@ -153,7 +164,7 @@ class CutScore:
     scene_index: int
     scene_id: str
     true_ms: int
-    pause_start_ms: int
+    pause_start_ms: int | None
     at_ms: int
     window_start_ms: int
     window_end_ms: int
@@ -171,8 +182,11 @@ class CutScore:
         return self.window_start_ms <= self.true_ms <= self.window_end_ms
 
     @property
-    def in_pause(self) -> bool:
-        """The run's cut lies in the pause before the scene (editorially right)."""
+    def in_pause(self) -> bool | None:
+        """The run's cut lies in the pause before the scene (editorially right); None when
+        the truth does not know the pause."""
+        if self.pause_start_ms is None:
+            return None
         return self.pause_start_ms <= self.at_ms <= self.true_ms
 
     @property
@@ -211,8 +225,9 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def summarise(rows: Iterable[CutScore]) -> list[dict[str, Any]]:
     """One row per setting (first-appearance order): n, MAE, median and P90 absolute error,
-    bias (mean signed error), % within 100/250/500 ms, % cut inside the pause, failures
-    (> 2 s), window coverage and median window width. Errors in ms, shares in %.
+    bias (mean signed error), % within 100/250/500 ms, % cut inside the pause (over the cuts
+    whose pause is known; None when none is), failures (> 2 s), window coverage and median
+    window width. Errors in ms, shares in %.
     """
     groups: dict[str, list[CutScore]] = {}
     for row in rows:
@@ -221,6 +236,7 @@ def summarise(rows: Iterable[CutScore]) -> list[dict[str, Any]]:
     for setting, group in groups.items():
         abs_err = [abs(r.error_ms) for r in group]
         n = len(group)
+        pauses = [r.in_pause for r in group if r.in_pause is not None]
         table.append({
             "setting": setting,
             "n": n,
@@ -231,7 +247,7 @@ def summarise(rows: Iterable[CutScore]) -> list[dict[str, Any]]:
             "within_100ms_pct": round(100 * sum(e <= 100 for e in abs_err) / n, 1),
             "within_250ms_pct": round(100 * sum(e <= 250 for e in abs_err) / n, 1),
             "within_500ms_pct": round(100 * sum(e <= 500 for e in abs_err) / n, 1),
-            "in_pause_pct": round(100 * sum(r.in_pause for r in group) / n, 1),
+            "in_pause_pct": round(100 * sum(pauses) / len(pauses), 1) if pauses else None,
             "failures_over_2s": sum(e > 2000 for e in abs_err),
             "coverage_pct": round(100 * sum(r.in_window for r in group) / n, 1),
             "median_width_ms": round(median(r.width_ms for r in group), 1),
@@ -326,10 +342,14 @@ def windows_figure(rows: Sequence[CutScore]) -> go.Figure:
     pause before the scene shaded: one row per (setting, cut)."""
     fig = go.Figure()
     labels = [f"{r.setting} | {r.scene_id}" for r in rows]
-    fig.add_trace(go.Bar(
-        y=labels, x=[r.true_ms - r.pause_start_ms for r in rows],
-        base=[r.pause_start_ms - r.true_ms for r in rows], orientation="h",
-        marker_color="rgba(120,120,120,0.25)", name="pause before the scene"))
+    paused = [(label, r) for label, r in zip(labels, rows, strict=True)
+              if r.pause_start_ms is not None]
+    if paused:
+        fig.add_trace(go.Bar(
+            y=[label for label, _ in paused],
+            x=[r.true_ms - (r.pause_start_ms or 0) for _, r in paused],
+            base=[(r.pause_start_ms or 0) - r.true_ms for _, r in paused], orientation="h",
+            marker_color="rgba(120,120,120,0.25)", name="pause before the scene"))
     fig.add_trace(go.Scatter(
         y=labels, x=[r.error_ms for r in rows], mode="markers", name="cut (90 % window)",
         marker={"color": ["#2e9d5b" if r.in_window else "#d1453b" for r in rows], "size": 9},
@@ -368,3 +388,108 @@ def table_figure(table: Sequence[Mapping[str, Any]], *, title: str = "") -> go.F
         header={"values": keys, "align": "left"},
         cells={"values": [[row[k] for row in table] for k in keys], "align": "left"}),
         layout={"title": title, "height": 120 + 28 * len(table)})
+
+
+def segmentation_figure(*, narration: str, units: Sequence[tuple[int, int]],
+                        scenes: Sequence[tuple[int, int] | None], scene_labels: Sequence[str],
+                        truth: Sequence[tuple[int, int]] | None = None) -> go.Figure:
+    """The narration as a strip of characters: its units (sentences or clauses) in the top
+    row, each scene's span below, and the true spans (when known) at the bottom.
+
+    Args:
+        narration: the full narration text.
+        units: `[start, end)` character ranges of the units the segmentation chose among.
+        scenes: one `[start, end)` range per scene, None where a scene got no span.
+        scene_labels: one label per scene (its id or index).
+        truth: the true `[start, end)` range of each scene, if known.
+    """
+    palette = ("#4a6fa5", "#2e9d5b", "#e0a100", "#d1453b", "#7a5195", "#00a0b0", "#a05a2c",
+               "#6c8ebf")
+    fig = go.Figure()
+
+    def bars(row: str, spans: Sequence[tuple[int, int] | None], names: Sequence[str],
+             colours: Sequence[str]) -> None:
+        kept = [(sp, nm, c) for sp, nm, c in zip(spans, names, colours, strict=True)
+                if sp is not None]
+        if not kept:
+            return
+        fig.add_trace(go.Bar(
+            y=[row] * len(kept), x=[sp[1] - sp[0] for sp, _, _ in kept],
+            base=[sp[0] for sp, _, _ in kept], orientation="h", name=row, showlegend=False,
+            marker={"color": [c for _, _, c in kept], "line": {"width": 1, "color": "white"}},
+            text=[nm for _, nm, _ in kept], textposition="inside", insidetextanchor="middle",
+            hovertext=[f"{nm}: {_clip(narration[sp[0]:sp[1]])}" for sp, nm, _ in kept],
+            hoverinfo="text"))
+
+    bars("units", list(units), [f"u{i}" for i in range(len(units))],
+         ["#bbbbbb" if i % 2 else "#999999" for i in range(len(units))])
+    colours = [palette[i % len(palette)] for i in range(len(scenes))]
+    bars("scenes", list(scenes), list(scene_labels), colours)
+    rows = ["units", "scenes"]
+    if truth is not None:
+        bars("truth", list(truth), list(scene_labels), colours)
+        rows.append("truth")
+    fig.update_layout(barmode="overlay", title="Narration segmentation (characters)",
+                      height=140 + 50 * len(rows), xaxis_title="character offset",
+                      xaxis_range=[0, len(narration)],
+                      yaxis={"categoryorder": "array", "categoryarray": rows[::-1]})
+    return fig
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def true_scene_spans(narration: str, sentences: Sequence[Mapping[str, Any]]
+                     ) -> list[tuple[int, int]]:
+    """Each scene's true `[start, end)` character range in `narration`, from truth sentences
+    (`{"sceneIndex", "text"}` in narration order, as in `narration_truth.json`), each located
+    verbatim after the previous one. Raises ValueError when a sentence is not found."""
+    spans: dict[int, tuple[int, int]] = {}
+    pos = 0
+    for s in sentences:
+        at = narration.find(s["text"], pos)
+        if at < 0:
+            raise ValueError(f"sentence not found in the narration: {s['text']!r}")
+        end = at + len(s["text"])
+        k = int(s["sceneIndex"])
+        spans[k] = (spans[k][0], end) if k in spans else (at, end)
+        pos = end
+    return [spans[k] for k in sorted(spans)]
+
+
+def evidence_figure(*, image: Any, evidence: Any, title: str = "",
+                    top_labels: int = 5) -> go.Figure:
+    """One image beside its visual evidence: the top classifier labels with probabilities and
+    the dominant named colours with their shares.
+
+    Args:
+        image: the image's pixels, np.ndarray [shape=(h, w, 3)], uint8 RGB.
+        evidence: its `postprod.describe.VisualEvidence` (`labels[]` with `label` and
+            `probability`, `colours[]` with `name` and `share`).
+        title: figure title (e.g. the scene id and what else was found).
+        top_labels: how many labels to show.
+    """
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.35, 0.25],
+                        subplot_titles=("image", "labels", "colours"))
+    fig.add_trace(go.Image(z=image), row=1, col=1)
+    labels = list(evidence.labels)[:top_labels][::-1]
+    fig.add_trace(go.Bar(x=[s.probability for s in labels], y=[s.label for s in labels],
+                         orientation="h", marker_color="#4a6fa5", showlegend=False,
+                         text=[f"{s.probability:.2f}" for s in labels], textposition="auto"),
+                  row=1, col=2)
+    colours = list(evidence.colours)[::-1]
+    fig.add_trace(go.Bar(x=[c.share for c in colours], y=[c.name for c in colours],
+                         orientation="h", showlegend=False,
+                         marker={"color": [c.name for c in colours],
+                                 "line": {"width": 1, "color": "#333"}}),
+                  row=1, col=3)
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
+    fig.update_yaxes(showticklabels=False, row=1, col=1)
+    fig.update_xaxes(range=[0, 1], row=1, col=2)
+    fig.update_xaxes(range=[0, 1], row=1, col=3)
+    fig.update_layout(title=title, height=300, margin={"l": 10, "r": 10, "t": 60, "b": 30})
+    return fig

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,14 +21,18 @@ from postprod.research import (
     coverage_figure,
     error_along_file_figure,
     error_histogram_figure,
+    evidence_figure,
     options_with,
     sample_media_dir,
     sample_truth,
     scaled_window,
     score_cuts,
+    segmentation_figure,
     settings_grid,
     summarise,
     table_figure,
+    true_scene_spans,
+    truth_from_corpus_item,
     windows_figure,
 )
 
@@ -127,3 +136,44 @@ def test_figures_draw_every_setting() -> None:
                 coverage_figure(rows), windows_figure(rows)):
         assert len(fig.data) >= 1
     assert len(table_figure(summarise(rows)).data) == 1
+
+
+def test_true_scene_spans_cover_the_sample_narration_in_order() -> None:
+    folder = sample_media_dir()
+    narration = (folder / "narration.txt").read_text(encoding="utf-8").strip()
+    truth = json.loads((folder / "narration_truth.json").read_text())
+    spans = true_scene_spans(narration, truth["sentences"])
+    assert len(spans) == len(truth["scenes"])
+    assert spans[0][0] == 0 and spans[-1][1] == len(narration)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    for (start, _), cue in zip(spans, truth["scenes"], strict=True):
+        assert narration[start:].startswith(cue["startCueText"])
+    with pytest.raises(ValueError):
+        true_scene_spans(narration, [{"sceneIndex": 0, "text": "not in it"}])
+
+
+def test_truth_from_a_corpus_item_has_no_pauses() -> None:
+    item = SimpleNamespace(audio_path="/x/a.wav", duration_sec=12.3456,
+                           request={"scenes": [{"id": "a"}, {"startCueText": "b"}]},
+                           true_starts_ms=[0, 5000])
+    truth = truth_from_corpus_item(item)
+    assert truth.audio == Path("/x/a.wav") and truth.duration_ms == 12346
+    assert [(c.scene_id, c.onset_ms, c.pause_start_ms) for c in truth.cuts] == [
+        ("a", 0, None), ("scene-1", 5000, None)]
+    row = CutScore(setting="s", scene_index=1, scene_id="x", true_ms=5000, pause_start_ms=None,
+                   at_ms=4990, window_start_ms=4900, window_end_ms=5100, confidence=0.9,
+                   basis="startCue")
+    assert row.in_pause is None and summarise([row])[0]["in_pause_pct"] is None
+    assert len(windows_figure([row]).data) == 1  # no pause bar when the pause is unknown
+
+
+def test_evidence_and_segmentation_figures() -> None:
+    ev = SimpleNamespace(labels=[SimpleNamespace(label="espresso", probability=0.8)],
+                         colours=[SimpleNamespace(name="brown", share=0.5)])
+    fig = evidence_figure(image=np.zeros((8, 8, 3), dtype=np.uint8), evidence=ev, title="t")
+    assert [t.type for t in fig.data] == ["image", "bar", "bar"]
+    seg = segmentation_figure(narration="One two. Three four.", units=[(0, 8), (9, 20)],
+                              scenes=[(0, 8), None], scene_labels=["a", "b"],
+                              truth=[(0, 8), (9, 20)])
+    assert [t.name for t in seg.data] == ["units", "scenes", "truth"]
+    assert list(seg.data[1].text) == ["a"]
