@@ -128,12 +128,19 @@ def settings_grid(**axes: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def options_with(base: Any, settings: Mapping[str, Any]) -> Any:
-    """A copy of the dataclass `base` (e.g. `AlignOptions()`) with the given fields replaced;
-    keys that are not fields of it are ignored (they are settings of the run, e.g. `model`)."""
+    """A copy of the dataclass `base` (e.g. `AlignOptions()`) with the given fields replaced.
+
+    Raises ValueError naming the keys that are not fields of it (a typo in a grid never
+    passes silently).
+    """
     if not is_dataclass(base) or isinstance(base, type):
         raise TypeError("base must be a dataclass instance")
     names = {f.name for f in fields(base)}
-    return replace(base, **{k: v for k, v in settings.items() if k in names})
+    unknown = sorted(set(settings) - names)
+    if unknown:
+        raise ValueError(f"not fields of {type(base).__name__}: {', '.join(unknown)}; "
+                         f"allowed: {', '.join(sorted(names))}")
+    return replace(base, **dict(settings))
 
 
 def setting_label(settings: Mapping[str, Any]) -> str:

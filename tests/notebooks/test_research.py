@@ -91,7 +91,9 @@ def test_grid_and_options() -> None:
         refine: bool = True
         beam: int = 5
 
-    assert options_with(Opts(), {"refine": False, "model": "base"}) == Opts(refine=False)
+    assert options_with(Opts(), {"refine": False}) == Opts(refine=False)
+    with pytest.raises(ValueError, match="refnie"):
+        options_with(Opts(), {"refnie": False})
     with pytest.raises(TypeError):
         options_with({"refine": True}, {})
 
