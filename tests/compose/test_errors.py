@@ -243,3 +243,16 @@ def test_several_problems_are_collected(manifest):
                      ("ITEM_KIND_MISMATCH", "intent.audioLayers[0].itemId")]
     envelope = err.envelope_dict("req_x")
     assert len(envelope["error"]["details"]) == 2
+
+
+def test_a_missing_length_is_reported_once_per_item(manifest):
+    m = manifest()
+    m["folder"]["items"][2].pop("durationSec")
+    m["folder"]["items"][4].pop("durationSec")
+    m["intent"]["sequence"] += [{"itemId": "clip"}, {"itemId": "clip"}]
+    m["intent"]["audioLayers"] = [
+        {"itemId": "bgm", "fromSec": 0, "toSec": 5, "role": "music", "placement": "loopToFit"},
+        {"itemId": "bgm", "fromSec": 0, "toSec": 5, "role": "music", "placement": "loopToFit"}]
+    err = fails(m)
+    fields = [err.field] + [d.field for d in err.details]
+    assert fields == ["folder.items[2].durationSec", "folder.items[4].durationSec"]

@@ -196,3 +196,17 @@ def test_exports_do_not_change_the_otio(manifest):
     with_exports = compose_otio(m, with_exports=True)
     without = compose_otio(m, with_exports=False)
     assert with_exports.otio_json == without.otio_json
+
+
+def test_fcpxml_plays_a_separated_video_sound_once(manifest):
+    result = compose_otio(rich(manifest, consumer="fcpx"))
+    root = etree.fromstring(result.response.data.exports["fcpxml"].content.encode())
+    spine = root.find(".//spine")
+    video_clip = spine.find("asset-clip")
+    assert video_clip.get("srcEnable") == "video"
+    a_src = [e for e in spine.iter("asset-clip") if e.get("lane") == "-1"]
+    assert len(a_src) == 1
+    assert a_src[0].get("srcEnable") == "audio"
+    assert a_src[0].get("ref") == video_clip.get("ref")
+    assert (a_src[0].get("start"), a_src[0].get("duration")) == (
+        video_clip.get("start"), video_clip.get("duration"))

@@ -117,6 +117,8 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
                               name=child.name, start=clock(source), duration=clock(duration))
         if tag == "asset-clip":
             el.set("tcFormat", "NDF")
+            if child.metadata.get("postprod", {}).get("embeddedAudioTrack"):
+                el.set("srcEnable", "video")  # its sound plays from the A-src lane
         parents.append((offset, duration, source, el))
     end = parents[-1][0] + parents[-1][1] if parents else 0
     if end < total:  # audio runs past the pictures: a spine gap to hang it on
@@ -136,6 +138,8 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
                                start=clock(_frames(clip.source_range.start_time)),
                                duration=clock(duration),
                                audioRole=AUDIO_ROLES.get(str(role), "dialogue"))
+            if clip.metadata.get("postprod", {}).get("kind") == "video":
+                el.set("srcEnable", "audio")  # a video's own sound (A-src)
             _attach(parent, el)
 
     if uses_dissolve:

@@ -200,6 +200,7 @@ def _index_items(request: ComposeRequest, problems: _Problems) -> dict[str, tupl
 def _check_references(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
                       problems: _Problems) -> None:
     """Unknown ids, wrong kinds and the per-kind presence rules of sequence and layers."""
+    missing_length: set[str] = set()
     for i, entry in enumerate(request.intent.sequence):
         at = f"intent.sequence[{i}]"
         found = items.get(entry.item_id)
@@ -239,6 +240,9 @@ def _check_references(request: ComposeRequest, items: dict[str, tuple[int, Folde
                 "from trim (default the whole clip)", field=f"{at}.durationSec",
                 allowed="absent for video items (use trim.inSec / trim.outSec)"))
         if item.duration_sec is None:
+            if item.id in missing_length:
+                continue
+            missing_length.add(item.id)
             problems.add(ValidationFailed(
                 f"folder.items[{k}].durationSec is required: the video {item.id!r} is placed on "
                 "the video track (its length, trims and handles depend on it)",
@@ -260,7 +264,9 @@ def _check_references(request: ComposeRequest, items: dict[str, tuple[int, Folde
                 f"{at}.itemId {layer.item_id!r} is an {item.kind} item; audio layers take audio "
                 "items", field=f"{at}.itemId", allowed="an audio item"))
             continue
-        if layer.placement == "loopToFit" and item.duration_sec is None:
+        if (layer.placement == "loopToFit" and item.duration_sec is None
+                and item.id not in missing_length):
+            missing_length.add(item.id)
             problems.add(ValidationFailed(
                 f"folder.items[{k}].durationSec is required: {at} loops {item.id!r} to fit",
                 field=f"folder.items[{k}].durationSec",
