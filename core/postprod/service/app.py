@@ -153,7 +153,7 @@ def _price_check_flag(request: Request) -> bool:
     value = raw.strip().lower()
     if value in ("true", "1", "yes"):
         return True
-    if value in ("false", "0", "no", ""):
+    if value in ("false", "0", "no"):
         return False
     raise ValidationFailed(f"X-Price-Check must be true or false, not {raw!r}",
                            field="X-Price-Check", allowed="true or false")
