@@ -12,7 +12,7 @@ from ..models.embedder import get_text_embedder
 from .evidence import VisualEvidence
 from .narration import KEYWORD_BONUS, keyword_hits
 
-PERSON_WORDS = ("person", "man", "woman", "face", "people", "portrait", "she", "he")
+PERSON_WORDS = ("person", "man", "woman", "face", "people", "portrait")
 _STOP = frozenset({"the", "and", "with", "this", "that", "from", "into", "have", "there"})
 
 

@@ -123,9 +123,12 @@ def probe_image(data: bytes, *, field: str, max_pixels: int = MAX_IMAGE_PIXELS) 
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[fmt.upper()]) as im:
                 width, height = im.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
-        # Pillow refuses absurd headers itself; both cases mean we cannot read it safely.
+    except Image.DecompressionBombError:  # Pillow's own guard fires first on absurd sizes
+        raise ImageUndecodable(
+            f"{field} declares more than {max_pixels:,} pixels (a possible decompression "
+            "bomb); it was not decoded",
+            field=field, allowed=f"<= {max_pixels:,} pixels (width × height)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageUndecodable(f"{field}: the {fmt.upper()} header cannot be read",
                                field=field, allowed=f"a complete {fmt.upper()} file") from None
     header = ImageHeader(format=fmt, width=int(width), height=int(height))

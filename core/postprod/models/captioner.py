@@ -58,9 +58,10 @@ class Captioner:
         except EngineUnavailable:
             raise
         except Exception as exc:  # any loader failure: name the folder, not the internals
+            reason = str(exc).replace(str(folder), folder.name)[:160]
             raise EngineUnavailable(
                 f"the captioner folder {folder.name!r} could not be loaded as a local "
-                f"image-to-text model ({type(exc).__name__}: {str(exc)[:160]})",
+                f"image-to-text model ({type(exc).__name__}: {reason})",
                 allowed="a transformers model folder with config, weights, tokenizer and "
                         "image processor (e.g. BLIP, GIT, VisionEncoderDecoder)") from None
         self._model.eval()

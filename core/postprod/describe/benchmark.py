@@ -1,0 +1,262 @@
+"""`postprod bench describe`: latency, memory, label accuracy and narration-cue accuracy.
+
+Photos are the real ones scikit-image ships (public domain / CC0); storyboards pair them with
+narrations we wrote, whose sentences belong to known scenes, so the true span of every scene is
+known exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+PHOTOS = ("coffee", "chelsea", "astronaut", "rocket", "camera", "page", "hubble_deep_field",
+          "stereo_motorcycle", "coins", "moon", "brick", "grass")
+"""scikit-image photos available offline (the package ships them)."""
+
+TRUE_LABELS: dict[str, frozenset[str]] = {
+    "coffee": frozenset({"espresso", "cup", "coffee_mug"}),
+    "chelsea": frozenset({"tabby", "tiger_cat", "Egyptian_cat"}),
+    "rocket": frozenset({"missile", "projectile", "space_shuttle"}),
+    "camera": frozenset({"tripod", "reflex_camera"}),
+    "stereo_motorcycle": frozenset({"moped", "motor_scooter"}),
+    "page": frozenset({"web_site", "book_jacket", "menu", "envelope", "binder",
+                       "crossword_puzzle", "comic_book"}),
+}
+"""Acceptable ImageNet classes per labelled photo (the photos with an ImageNet subject)."""
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    """Photos in scene order and, per scene, the narration sentences written for it."""
+
+    name: str
+    photos: tuple[str, ...]
+    sentences: tuple[tuple[str, ...], ...]
+
+    @property
+    def narration(self) -> str:
+        """The narration: the scenes' sentences joined by single spaces."""
+        return " ".join(s for scene in self.sentences for s in scene)
+
+    def true_spans(self) -> list[tuple[int, int]]:
+        """Character span ``[start, end)`` of each scene's sentences in `narration`."""
+        spans, pos = [], 0
+        for scene in self.sentences:
+            text = " ".join(scene)
+            spans.append((pos, pos + len(text)))
+            pos += len(text) + 1
+        return spans
+
+
+_SCENES: dict[str, tuple[str, ...]] = {
+    "coffee": ("Every morning begins with a small cup of espresso.",
+               "The coffee is strong and dark, and it steams on the saucer."),
+    "chelsea": ("The cat, as usual, has claimed the warmest spot in the house.",
+                "She watches everything and does nothing.",
+                "Nobody dares to move her."),
+    "astronaut": ("An astronaut smiles for her official portrait.",),
+    "rocket": ("Out on the launch pad, the rocket stands ready.",
+               "Engineers check every valve one last time before the countdown."),
+    "camera": ("A photographer sets up his camera on a tripod in the park.",
+               "He waits patiently for the light to change."),
+    "page": ("The old textbook page explains how to find the markers of the coins.",),
+    "hubble_deep_field": ("Far beyond, thousands of galaxies glow in the darkness of space.",
+                          "Each faint smudge of light is a whole galaxy of stars."),
+    "stereo_motorcycle": ("A motorbike waits in the garage, polished and ready to ride.",),
+    "coins": ("On the table lies a handful of old coins.",
+              "Some are worn smooth by centuries of use."),
+    "moon": ("That night the moon rose, grey and cratered, over the hills.",),
+    "brick": ("The wall behind them is built of rough, weathered bricks.",
+              "Generations have leaned against it."),
+    "grass": ("Finally, the meadow grass sways gently in the wind.",),
+}
+
+STORYBOARDS: tuple[Storyboard, ...] = tuple(
+    Storyboard(name=name, photos=photos, sentences=tuple(_SCENES[p] for p in photos))
+    for name, photos in (
+        ("morning-4", ("coffee", "chelsea", "rocket", "astronaut")),
+        ("studio-6", ("camera", "page", "coffee", "stereo_motorcycle", "chelsea",
+                      "hubble_deep_field")),
+        ("space-8", ("rocket", "astronaut", "moon", "hubble_deep_field", "coins", "coffee",
+                     "page", "camera")),
+        ("all-12", ("coffee", "chelsea", "astronaut", "rocket", "camera", "page",
+                    "hubble_deep_field", "stereo_motorcycle", "coins", "moon", "brick",
+                    "grass")),
+    )
+)
+
+
+def photo_rgb(name: str) -> np.ndarray:
+    """One scikit-image photo as uint8 RGB [shape=(h, w, 3)]."""
+    import skimage.data
+
+    img = getattr(skimage.data, name)()
+    if isinstance(img, tuple):
+        img = img[0]
+    arr = np.asarray(img)
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, axis=-1)
+    return np.ascontiguousarray(arr[..., :3]).astype(np.uint8)
+
+
+def photo_jpeg(name: str, *, quality: int = 92) -> bytes:
+    """One scikit-image photo encoded as JPEG bytes (the upload a user would send)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(photo_rgb(name)).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@dataclass
+class BenchRow:
+    """One printed row: a measure, its value, its target, and whether the target is met."""
+
+    measure: str
+    value: str
+    target: str = ""
+    ok: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _time_ms(fn: Callable[[], Any], repeats: int) -> float:
+    best = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best.append((time.perf_counter() - t0) * 1000.0)
+    return float(np.median(best))
+
+
+def cue_scores(board: Storyboard, response: Any) -> dict[str, Any]:
+    """Cue accuracy of one describe response on ``board``.
+
+    Returns:
+        ``inside`` (scenes whose anchorText lies inside the true span), ``start`` (startCueText
+        begins where the true span begins), ``with_cues``, ``order_ok`` (all rules: verbatim
+        substrings, prefix, scene order), ``overlaps`` (adjacent anchors that overlap), ``n``.
+    """
+    narration = board.narration
+    truth = board.true_spans()
+    inside = start = with_cues = overlaps = 0
+    order_ok = True
+    last_end = 0
+    for scene, (t0, t1) in zip(response.data.scenes, truth, strict=True):
+        a, c = scene.anchor_text, scene.start_cue_text
+        if not a or not c:
+            continue
+        with_cues += 1
+        pos = narration.find(a, last_end) if narration.find(a, last_end) >= 0 else \
+            narration.find(a)
+        if pos < 0 or not a.startswith(c) or c not in narration:
+            order_ok = False
+            continue
+        if pos < last_end:
+            overlaps += 1
+            order_ok = False
+        if t0 <= pos and pos + len(a) <= t1:
+            inside += 1
+        if pos == t0:
+            start += 1
+        last_end = pos + len(a)
+    return {"inside": inside, "start": start, "with_cues": with_cues, "order_ok": order_ok,
+            "overlaps": overlaps, "n": len(truth)}
+
+
+def run_benchmark(*, repeats: int = 3, quick: bool = False) -> list[BenchRow]:
+    """Measure everything; returns the rows of the one printed table."""
+    from ..models.classifier import available_cores, get_classifier
+    from .evidence import analyze_image
+    from .scenes import describe_scenes
+
+    rows: list[BenchRow] = []
+    t0 = time.perf_counter()
+    clf = get_classifier()
+    rows.append(BenchRow("classifier load (s)", f"{time.perf_counter() - t0:.2f}",
+                         notes=[f"{available_cores()} cores"]))
+    photos = PHOTOS[:6] if quick else PHOTOS
+    rgbs = {p: photo_rgb(p) for p in photos}
+    jpegs = {p: photo_jpeg(p) for p in photos}
+    analyze_image(rgbs[photos[0]])  # warm-up
+    clf_ms = [_time_ms(partial(clf.classify, rgbs[p]), repeats) for p in photos]
+    ana_ms = [_time_ms(partial(analyze_image, rgbs[p], ocr=False), repeats) for p in photos]
+    rows.append(BenchRow("classifier only, ms/image (median over photos)",
+                         f"{np.median(clf_ms):.0f} (max {max(clf_ms):.0f})"))
+    med = float(np.median(ana_ms))
+    rows.append(BenchRow("classifier + analysis, ms/image (no OCR)",
+                         f"{med:.0f} (max {max(ana_ms):.0f})", "<= 150", med <= 150))
+    images = [jpegs[p] for p in photos]
+    for style in ("short", "normal", "detailed"):
+        ms = _time_ms(partial(describe_scenes, images, {"hints": {"style": style}}),
+                      1 if quick else 2) / len(images)
+        rows.append(BenchRow(f"describe_scenes end to end, style {style}, ms/image",
+                             f"{ms:.0f}", notes=["decode + analysis + wording, JPEG input"]))
+    ocr_ms = [_time_ms(partial(analyze_image, rgbs[p], extra_detail=True), 1) for p in photos]
+    rows.append(BenchRow("extraDetail (10 labels + OCR + palette), ms/image",
+                         f"{np.median(ocr_ms):.0f} (max {max(ocr_ms):.0f})",
+                         notes=["OCR dominates; reported separately"]))
+    # label accuracy
+    top1 = top5 = 0
+    labelled = [p for p in photos if p in TRUE_LABELS]
+    for p in labelled:
+        got = [s.label for s in clf.classify(rgbs[p], top_k=5)]
+        top1 += got[0] in TRUE_LABELS[p]
+        top5 += any(g in TRUE_LABELS[p] for g in got)
+    rows.append(BenchRow(f"label accuracy top-1 / top-5 ({len(labelled)} labelled photos)",
+                         f"{top1}/{len(labelled)} / {top5}/{len(labelled)}"))
+    if "astronaut" in rgbs:
+        faces = len(analyze_image(rgbs["astronaut"]).faces)
+        rows.append(BenchRow("faces found on the astronaut portrait (truth 1)", str(faces),
+                             "1", faces == 1))
+    # storyboards
+    boards = STORYBOARDS[:2] if quick else STORYBOARDS
+    tot = {"inside": 0, "start": 0, "with_cues": 0, "n": 0, "overlaps": 0}
+    rules_ok = True
+    for board in boards:
+        resp = describe_scenes([photo_jpeg(p) for p in board.photos],
+                               {"narrationText": board.narration, "sceneIds": list(board.photos)})
+        sc = cue_scores(board, resp)
+        for k in tot:
+            tot[k] += sc[k]
+        rules_ok &= sc["order_ok"]
+        rows.append(BenchRow(f"storyboard {board.name}: anchor inside / start exact",
+                             f"{sc['inside']}/{sc['n']} / {sc['start']}/{sc['n']}",
+                             notes=[f"cues on {sc['with_cues']}/{sc['n']}"]))
+    share = tot["inside"] / max(1, tot["n"])
+    rows.append(BenchRow("scenes with cue fields inside their true span",
+                         f"{100 * share:.0f} % ({tot['inside']}/{tot['n']})", ">= 90 %",
+                         share >= 0.9))
+    start_share = tot["start"] / max(1, tot["n"])
+    rows.append(BenchRow("startCueText at the true span start",
+                         f"{100 * start_share:.0f} % ({tot['start']}/{tot['n']})"))
+    rows.append(BenchRow("order + substring + prefix rules", "100 %" if rules_ok else "FAIL",
+                         "100 %", rules_ok))
+    rows.append(BenchRow("overlapping anchors", str(tot["overlaps"]), "0",
+                         tot["overlaps"] == 0))
+    rows.append(BenchRow("peak memory (RSS, MB)", f"{_peak_rss_mb():.0f}"))
+    return rows
+
+
+def format_table(rows: list[BenchRow]) -> str:
+    """The rows as one plain-text table."""
+    head = ("measure", "value", "target", "met", "notes")
+    body = [(r.measure, r.value, r.target, "" if r.ok is None else ("yes" if r.ok else "NO"),
+             "; ".join(r.notes)) for r in rows]
+    widths = [max(len(str(x[i])) for x in (head, *body)) for i in range(5)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(head, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+              for row in body]
+    return "\n".join(line.rstrip() for line in lines)
