@@ -11,6 +11,8 @@ from postprod.describe import describe_scenes
 
 pytestmark = pytest.mark.model
 
+VOCAB = frozenset({"a", "photo", "of", "cat", "cup", "coffee", "rocket", "sky"})
+
 
 def _tiny_captioner(folder: Path) -> Path:
     import torch
@@ -25,7 +27,7 @@ def _tiny_captioner(folder: Path) -> Path:
     )
 
     torch.manual_seed(0)
-    words = ["<pad>", "<s>", "</s>", "<unk>", *["a", "photo", "of", "cat", "cup", "coffee", "rocket", "sky"]]
+    words = ["<pad>", "<s>", "</s>", "<unk>", *sorted(VOCAB)]
     tok = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)},
                                      unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -56,7 +58,7 @@ def captioner_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_caption_replaces_the_template_and_is_capped(captioner_dir: Path,
                                                      coffee_jpeg: bytes) -> None:
-    vocab = set(["a", "photo", "of", "cat", "cup", "coffee", "rocket", "sky"])
+    vocab = VOCAB
     for style, limit in (("short", 12), ("normal", 30)):
         resp = describe_scenes([coffee_jpeg], {"hints": {"style": style}},
                                captioner=captioner_dir)
