@@ -376,3 +376,14 @@ def test_no_zero_length_gaps_and_no_edge_transitions(manifest, run):
         for child in t:
             if isinstance(child, otio.schema.Gap):
                 assert child.duration().value > 0
+
+
+def test_many_values_between_frames_are_summed_up(manifest, run):
+    m = manifest(fps=29.97)
+    m["intent"]["sequence"] = [{"itemId": "a", "durationSec": 1} for _ in range(30)]
+    warnings = run(m).response.data.warnings
+    assert len(warnings) == 21
+    assert [w.field for w in warnings[:20]] == [f"intent.sequence[{i}].durationSec"
+                                                for i in range(20)]
+    assert warnings[20].field is None
+    assert warnings[20].message.startswith("10 more values")

@@ -115,7 +115,8 @@ class _Problems:
     def __init__(self) -> None:
         self.errors: list[PostprodError] = []
         self.warnings: list[ResultWarning] = []
-        self.rounded: list[ResultWarning] = []
+        self.rounded: list[tuple[str, Fraction, Fraction, str]] = []
+        self.rounded_count = 0
 
     def add(self, err: PostprodError) -> None:
         self.errors.append(err)
@@ -126,16 +127,21 @@ class _Problems:
 
     def off_frame(self, *, field_path: str, seconds: Fraction, rate: Fraction,
                   what: str = "value") -> None:
-        if not on_frame(seconds, rate):
+        if on_frame(seconds, rate):
+            return
+        self.rounded_count += 1
+        if len(self.rounded) < MAX_ROUNDING_WARNINGS:  # the sentences are built for these only
+            self.rounded.append((field_path, seconds, rate, what))
+
+    def all_warnings(self) -> list[ResultWarning]:
+        shown = []
+        for field_path, seconds, rate, what in self.rounded:
             frames = seconds * rate
-            self.rounded.append(ResultWarning(
+            shown.append(ResultWarning(
                 code="ROUNDED_TO_FRAME", field=field_path,
                 message=f"{field_path} puts the {what} at {float(seconds):g} s = "
                         f"{float(frames):.3f} frames; rounded to frame {round_half_away(frames)}"))
-
-    def all_warnings(self) -> list[ResultWarning]:
-        shown = self.rounded[:MAX_ROUNDING_WARNINGS]
-        rest = len(self.rounded) - len(shown)
+        rest = self.rounded_count - len(shown)
         if rest > 0:
             shown.append(ResultWarning(
                 code="ROUNDED_TO_FRAME",
