@@ -36,9 +36,10 @@ def exact_seconds(value: float) -> Fraction:
 
 def round_half_away(x: Fraction) -> int:
     """Round to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3)."""
-    if x >= 0:
-        return math.floor(x + Fraction(1, 2))
-    return -math.floor(-x + Fraction(1, 2))
+    n, d = x.numerator, x.denominator  # integer arithmetic: floor((2n + d) / 2d)
+    if n >= 0:
+        return (2 * n + d) // (2 * d)
+    return -((-2 * n + d) // (2 * d))
 
 
 def frames_at(seconds: Fraction, rate: Fraction) -> int:
@@ -53,7 +54,7 @@ def frames_covering(seconds: Fraction, rate: Fraction) -> int:
 
 def on_frame(seconds: Fraction, rate: Fraction) -> bool:
     """True when ``seconds`` falls exactly on a frame boundary at ``rate``."""
-    return (seconds * rate).denominator == 1
+    return (seconds.numerator * rate.numerator) % (seconds.denominator * rate.denominator) == 0
 
 
 def seconds_of(frames: int, rate: Fraction) -> float:
