@@ -8,6 +8,7 @@ test-artifacts/screenshots/.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -93,6 +94,22 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     starts = [c.range_in_parent().start_time.to_seconds() for c in clips]
     assert starts == sorted(starts) and starts[0] == 0
     assert timeline.name == "Home from orbit"
+
+    # review after the fact: pick a cut on the plot, nudge it with the keyboard
+    _goto_page(page, "Align")
+    page.locator(".js-plotly-plot .scatterlayer .point").nth(2).click(force=True)
+    expect(page.get_by_role("combobox", name="Cut")).to_have_value(re.compile(r"cut 3: "),
+                                                                   timeout=30_000)
+    _idle(page)
+    page.mouse.click(1350, 60)  # empty space, so the shortcut goes to the app
+    page.keyboard.press("ArrowRight")
+    _idle(page)
+    expect(page.get_by_test_id("stMetricValue").nth(3)).to_have_text("1", timeout=30_000)
+    expect(page.get_by_text("moved by +100 ms")).to_be_attached()  # a grid cell (canvas-drawn)
+    page.screenshot(path=str(screenshots_dir / "5_align_review.png"), full_page=True)
+    _goto_page(page, "Compose")
+    expect(page.get_by_text("changed since this timeline was built")).to_be_visible()
+
     assert not external_errors, external_errors
     server_output = workbench_log.read_text(errors="replace")
     assert "Traceback" not in server_output, server_output

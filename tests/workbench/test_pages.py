@@ -188,6 +188,12 @@ def test_compose_page_builds_and_offers_downloads(sample_media: Path) -> None:
                for label in labels[3:])
     assert composed["manifest"]["folder"]["mediaRootPath"] == str(sample_media.resolve())
     assert len(at.get("plotly_chart")) == 1
+    assert not at.warning
+    moved = list(starts)
+    moved[1] += 200
+    at.session_state["starts_ms"] = moved
+    at.run()
+    assert "changed since this timeline was built" in _texts(at.warning)
 
 
 def test_compose_page_refuses_blocking_starts(sample_media: Path) -> None:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import streamlit as st
 
 from postprod import review
+from postprod.contract import ComposeRequest
 from postprod.plots import timeline_figure
 from workbench import steps
 from workbench.widgets import clear_error, limits, price_line, record_error, show_error, tier
 
 state = st.session_state
 st.title("🎞️ Compose")
+
+
+def _manifest_sha(manifest: ComposeRequest) -> str:
+    return hashlib.sha256(json.dumps(manifest.to_json_data(), sort_keys=True).encode()
+                          ).hexdigest()[:16]
+
+
 
 response = steps.timestamps_result(state)
 if response is None or not state["starts_ms"]:
@@ -77,10 +86,13 @@ if st.button("Build the timeline", key="run_compose", type="primary",
         state["compose_result"] = {
             "otio_json": result.otio_json, "file_name": result.file_name,
             "response": result.response.to_json_data(),
-            "manifest": manifest.to_json_data()}
+            "manifest": manifest.to_json_data(), "manifest_sha": _manifest_sha(manifest)}
 show_error("compose")
 
 composed = state["compose_result"]
+if composed and manifest is not None and composed.get("manifest_sha") != _manifest_sha(manifest):
+    st.warning("The scene starts or the settings changed since this timeline was built; "
+               "build it again to include them.", icon="⚠️")
 if composed:
     import opentimelineio as otio
 
