@@ -63,9 +63,11 @@ def stats_for(cls: str, *, model: str, calibrated: bool = True) -> ClassStats:
     """Statistics of ``cls`` for ``model`` (falls back to any model, then to `DEFAULTS`)."""
     if calibrated:
         table = _table()
+        pooled = "*:" + cls.split(":", 1)[1] if cls.count(":") == 2 else cls
         for key in (model, "base", "tiny.en"):
-            if cls in table.get(key, {}):
-                return table[key][cls]
+            for name in (cls, pooled):
+                if name in table.get(key, {}):
+                    return table[key][name]
     return DEFAULTS["onset" if cls.endswith(":onset") else "raw"]
 
 

@@ -89,21 +89,74 @@ class PhraseIndex:
         out = []
         for i in keep:
             length = int(best_len[i])
-            pos, lead = _phrase_start(query, self.seq[i:i + length])
-            out.append(Candidate(pos=i + pos, end=i + length, score=float(min(1.0, best[i])),
+            a = max(0, i - 1)
+            pos, lead = _phrase_start(query, self.seq[a:i + length + 1])
+            out.append(Candidate(pos=a + pos, end=i + length, score=float(min(1.0, best[i])),
                                  basis=basis, lead_chars=lead))
         return sorted(out, key=lambda c: c.pos)
 
 
+TRUST_SIMILARITY = 0.6
+"""Character similarity at which a misheard token still counts as the script's word."""
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Character similarity of two tokens in [0, 1] (``apples``/``apple`` ≈ 0.91)."""
+    return 1.0 if a == b else float(fuzz.ratio(a, b)) / 100.0
+
+
+def align_phrase(query: list[str], window: list[str], *, gap: float = 0.35
+                 ) -> list[tuple[int, int, float]]:
+    """Semi-global alignment of a short phrase inside a window of tokens.
+
+    Every query token is aligned or skipped (cost ``gap``); window tokens before and after the
+    phrase are free. Pairs score ``similarity − 0.5``, so a misheard word (``anna``/``and``)
+    still pairs while an unrelated one (``anna``/``barn``) does not.
+
+    Returns:
+        (query index, window index, similarity) of every aligned pair, in order.
+    """
+    m, n = len(query), len(window)
+    neg = -1e9
+    dp = np.full((m + 1, n + 1), neg)
+    dp[0, :] = 0.0  # free leading window tokens
+    move = np.zeros((m + 1, n + 1), dtype=np.int8)  # 1 diag, 2 skip query, 3 skip window
+    for i in range(1, m + 1):
+        dp[i, 0] = dp[i - 1, 0] - gap
+        move[i, 0] = 2
+        for j in range(1, n + 1):
+            sim = token_similarity(query[i - 1], window[j - 1])
+            best, how = dp[i - 1, j - 1] + sim - 0.5, 1
+            if dp[i - 1, j] - gap > best:
+                best, how = dp[i - 1, j] - gap, 2
+            if dp[i, j - 1] - gap * 0.5 > best:
+                best, how = dp[i, j - 1] - gap * 0.5, 3
+            dp[i, j] = best
+            move[i, j] = how
+    j = int(np.argmax(dp[m, :]))  # free trailing window tokens
+    i = m
+    pairs: list[tuple[int, int, float]] = []
+    while i > 0 and j >= 0:
+        how = move[i, j]
+        if how == 1:
+            pairs.append((i - 1, j - 1, token_similarity(query[i - 1], window[j - 1])))
+            i, j = i - 1, j - 1
+        elif how == 2 or j == 0:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
+
+
 def _phrase_start(query: list[str], window: list[str]) -> tuple[int, int]:
-    """Offset in ``window`` where ``query[0]`` falls, and chars of query tokens missing there."""
-    for tag, i1, i2, j1, _j2 in Levenshtein.opcodes(query, window):
-        if tag == "insert":  # window tokens before the phrase begins
-            continue
-        if tag in ("equal", "replace"):
-            return j1, 0
-        if tag == "delete":  # leading query tokens were not recognised
-            return j1, sum(len(t) + 1 for t in query[i1:i2])
+    """Offset in ``window`` where ``query[0]`` falls, and chars of query tokens missing there.
+
+    The start is the first query token heard well enough (similarity ≥ `TRUST_SIMILARITY`);
+    the characters of the query tokens before it are reported so the caller can step back.
+    """
+    for qi, wj, sim in align_phrase(query, window):
+        if sim >= TRUST_SIMILARITY:
+            return wj, sum(len(t) + 1 for t in query[:qi])
     return 0, 0
 
 
@@ -183,7 +236,8 @@ class TokenMap:
     """How script tokens map onto recognised tokens (a monotonic edit alignment).
 
     Attributes:
-        target: for each script token, the recognised token index it aligns with, or -1.
+        target: for each script token, the recognised token index it aligns with, or -1
+            (also -1 where what was heard in its place is not similar to it).
         exact: for each script token, whether that recognised token is the same word.
     """
 
@@ -212,6 +266,12 @@ def map_script(script: list[str], heard: list[str]) -> TokenMap:
             target[i1:i2] = np.arange(j1, j2)
             exact[i1:i2] = True
         elif tag == "replace":
-            k = min(i2 - i1, j2 - j1)
-            target[i1:i1 + k] = np.arange(j1, j1 + k)
+            if (i2 - i1) * (j2 - j1) <= 2500:
+                pairs = align_phrase(script[i1:i2], heard[j1:j2])
+            else:  # a long garbled stretch: pair in order, keep only similar words
+                pairs = [(k, k, token_similarity(script[i1 + k], heard[j1 + k]))
+                         for k in range(min(i2 - i1, j2 - j1))]
+            for qi, wj, sim in pairs:
+                if sim >= TRUST_SIMILARITY:
+                    target[i1 + qi] = j1 + wj
     return TokenMap(target=target, exact=exact)

@@ -74,19 +74,26 @@ def energy_envelope(samples: np.ndarray) -> Envelope:
 
 
 def local_threshold(env: Envelope, t: float, *, radius_sec: float = 6.0,
-                    fraction: float = 0.25, min_margin_db: float = 4.0) -> float:
-    """The level separating pause from speech around ``t`` seconds, dBFS.
+                    fraction: float = 0.25, spread_factor: float = 4.0,
+                    min_margin_db: float = 1.5) -> tuple[float, float]:
+    """The level separating pause from speech around ``t`` seconds, and the floor, dBFS.
 
     floor = 10th percentile, speech = 90th percentile of the frames within ``radius_sec``;
-    threshold = floor + max(min_margin_db, fraction × (speech − floor)).
+    the margin above the floor is ``spread_factor`` × the spread of the quietest 30 % of
+    frames (steady noise fluctuates little, a music bed more), at least ``min_margin_db`` and
+    at most ``fraction`` × (speech − floor).
     """
     k = int(t / HOP_SEC)
     r = int(radius_sec / HOP_SEC)
     seg = env.db[max(0, k - r): min(env.frames, k + r)]
     if len(seg) == 0:
-        return _FLOOR_DB + min_margin_db
-    floor, speech = np.percentile(seg, [10, 90])
-    return float(floor + max(min_margin_db, fraction * (speech - floor)))
+        return _FLOOR_DB + min_margin_db, _FLOOR_DB
+    floor, quiet, speech = np.percentile(seg, [10, 30, 90])
+    quiet_frames = seg[seg <= quiet]
+    spread = float(np.std(quiet_frames)) if len(quiet_frames) > 1 else 0.0
+    margin = min(max(min_margin_db, spread_factor * spread), max(min_margin_db,
+                                                                 fraction * (speech - floor)))
+    return float(floor + margin), float(floor)
 
 
 def find_onset(
@@ -113,7 +120,7 @@ def find_onset(
         pause_weight: preference for longer pauses (seconds of cost per second of pause,
             up to 1 s of pause).
     """
-    thr = local_threshold(env, t)
+    thr, floor_db = local_threshold(env, t)
     a = max(0, int((max(lo, t - search_before) - 2.0) / HOP_SEC))
     b = min(env.frames, int(min(hi, t + search_after) / HOP_SEC) + 8)
     if b - a < 4:
@@ -137,9 +144,9 @@ def find_onset(
             continue
         onset_frame = a + e
         # Walk back over the rise: frames still climbing out of the floor belong to speech.
-        floor_db = float(np.min(env.db[a + s: a + e]))
         k = onset_frame
-        while k - 1 > a + s and env.db[k - 1] > floor_db + 3.0 and env.db[k - 1] < env.db[k]:
+        rise_floor = floor_db + 0.5 * (thr - floor_db)
+        while k - 1 > a + s and env.db[k - 1] > rise_floor and env.db[k - 1] < env.db[k]:
             k -= 1
         onset_t = k * HOP_SEC + ONSET_LAG_SEC
         pause_len = (e - s) * HOP_SEC

@@ -11,7 +11,14 @@ from ..contract.common import ResultWarning
 from ..contract.timestamps import TimestampsRequest
 from ..media.audio import SAMPLE_RATE
 from .calibration import ClassStats, evidence_class, stats_for
-from .matching import Candidate, PhraseIndex, TokenMap, choose_monotonic, map_script
+from .matching import (
+    Candidate,
+    PhraseIndex,
+    TokenMap,
+    choose_monotonic,
+    map_script,
+    token_similarity,
+)
 from .onset import Envelope, energy_envelope, find_onset
 from .options import AlignOptions
 from .text import Tokens, tokenize_text, tokenize_words
@@ -140,6 +147,7 @@ def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[
                            for k, o in enumerate(heard.owner)], dtype=bool)
     cues, anchors = _candidates(index, cue_toks, anchor_toks, tok_starts, opts)
     chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
+    chosen = _fill_by_prefix(chosen, heard.tokens, cue_toks, tok_starts)
     out: list[_Rough | None] = []
     for c in chosen:
         if c is None:
@@ -147,6 +155,31 @@ def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[
             continue
         start, end = _heard_time(transcript, heard, c.pos, c.lead_chars, opts)
         out.append(_Rough(time=start, basis=c.basis, evidence=c.score, word_end=end))
+    return out
+
+
+def _fill_by_prefix(chosen: list[Candidate | None], seq: list[str], cue_toks: list[list[str]],
+                    sentence_start: np.ndarray, *, min_score: float = 0.75
+                    ) -> list[Candidate | None]:
+    """Second chance for scenes left out: the cue's first words at a sentence start between
+    the neighbours (a badly misheard cue often still opens with its first words)."""
+    out = list(chosen)
+    for i, c in enumerate(out):
+        if c is not None or i == 0 or not cue_toks[i]:
+            continue
+        lo = next((x.pos for x in reversed(out[:i]) if x is not None), -1) + 1
+        hi = next((x.pos for x in out[i + 1:] if x is not None), len(seq))
+        k = min(2, len(cue_toks[i]))
+        best: tuple[float, int] | None = None
+        for j in range(lo, min(hi, len(seq) - k + 1)):
+            if not sentence_start[j]:
+                continue
+            sims = [token_similarity(cue_toks[i][t], seq[j + t]) for t in range(k)]
+            sc = sum(sims) / k
+            if sims[0] >= 0.6 and sc >= min_score and (best is None or sc > best[0]):
+                best = (sc, j)
+        if best is not None:
+            out[i] = Candidate(pos=best[1], end=best[1] + k, score=best[0] * 0.8)
     return out
 
 
