@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from postprod.describe import (
+    describe_from_evidence,
     describe_scenes,
     narration_cues,
     scene_evidence,
@@ -99,26 +100,15 @@ print(json.dumps(evidence[0].as_dict(), indent=1)[:1500])
 
 # %% [markdown]
 # ## 2. Descriptions per style
-# The same evidence written in each style; `detailed` is a paid-tier style (enterprise here).
+# The same evidence written in each style (`describe_from_evidence`, the writer
+# `describe_scenes` uses); `detailed` is a paid-tier style in the service.
 
 # %%
-metadata = {"narrationText": NARRATION} if NARRATION else {}
-if SCENE_IDS:
-    metadata["sceneIds"] = SCENE_IDS
-results = {}
-for style in STYLES:
-    results[style] = describe_scenes(IMAGES, {**metadata, "hints": {"style": style}},
-                                     tier="enterprise")
-rows = []
-for i, label in enumerate(labels):
-    row = {"scene": label}
-    for style in STYLES:
-        text = results[style].data.scenes[i].description
-        row[f"{style} ({len(text.split())} words)"] = text
-    rows.append(row)
+for label, ev in zip(labels, evidence, strict=True):
     print(f"--- {label}")
     for style in STYLES:
-        print(f"{style:>9}: {results[style].data.scenes[i].description}")
+        text = describe_from_evidence(ev, style=style, max_chars=MAX_CHARS)
+        print(f"{style:>9} ({len(text.split()):>2} words): {text}")
 
 # %% [markdown]
 # ## 3. The narration segmentation
@@ -137,20 +127,30 @@ if NARRATION:
         scenes=[(c.span.start, c.span.end) if c is not None else None for c in cues],
         scene_labels=labels, truth=true_spans)
     fig.show()
-    for label, cue in zip(labels, cues, strict=True):
+    for i, (label, cue) in enumerate(zip(labels, cues, strict=True)):
         if cue is None:
             print(f"{label}: no span")
             continue
+        agrees = "" if true_spans is None else (
+            "  [starts where the true span starts]" if cue.span.start == true_spans[i][0]
+            else "  [MISSES the true start]")
         print(f"{label}: cue {cue.start_cue_text!r}, affinity {cue.affinity:.2f}, "
-              f"keyword {cue.keyword_hit!r}, contradicted {cue.contradicted}")
+              f"keyword {cue.keyword_hit!r}, contradicted {cue.contradicted}{agrees}")
 
 # %% [markdown]
 # ## What Scene Timestamps receives
-# The describe output goes to Scene Timestamps unchanged; this is the request it becomes.
+# The contract's output (`describe_scenes`, style `normal`) and the Scene Timestamps request
+# it becomes.
 
 # %%
+metadata = {"narrationText": NARRATION} if NARRATION else {}
+if SCENE_IDS:
+    metadata["sceneIds"] = SCENE_IDS
+described = describe_scenes(IMAGES, metadata, tier="enterprise")
+for scene in described.data.scenes:
+    print(f"{scene.index} {scene.scene_id}: {scene.description}")
+    if scene.interpretation:
+        print(f"    {scene.interpretation}")
 if NARRATION:
-    normal = results.get("normal") or next(iter(results.values()))
-    for scene in normal.data.scenes:
-        print(f"{scene.index} {scene.scene_id}: {scene.interpretation}")
-    print(json.dumps(to_timestamps_request(normal, narration_text=NARRATION), indent=1)[:2000])
+    print(json.dumps(to_timestamps_request(described, narration_text=NARRATION),
+                     indent=1)[:2000])
