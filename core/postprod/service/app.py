@@ -266,20 +266,24 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def admit(request: Request, *, allowed_query: tuple[str, ...] = ()) -> _Admitted:
         """Key, quota, query and price-check header: everything before the body is read."""
         call = _call(request)
-        key = await to_thread.run_sync(ledger.authenticate, request.headers.get("x-api-key"))
-        call.key = key
-        call.credits_remaining = key.balance
-        await to_thread.run_sync(lambda: ledger.admit(key.key_id,
-                                                      limit=settings.rate_limit_for(key.tier)))
+        api_key = request.headers.get("x-api-key")
+
+        def authenticate_and_count() -> KeyInfo:
+            key = ledger.authenticate(api_key)
+            call.key = key
+            call.credits_remaining = key.balance
+            ledger.admit(key.key_id, limit=settings.rate_limit_for(key.tier))
+            return key
+
+        key = await to_thread.run_sync(authenticate_and_count)
         _reject_unknown_query(request, allowed_query)
         return _Admitted(key=key, price_check=_price_check_flag(request))
 
-    async def price_or_check(request: Request, admitted: _Admitted, cost: int
-                             ) -> Response | None:
+    def price_answer(call: CallState, admitted: _Admitted, cost: int) -> Response | None:
         """The price-check answer, or None after making sure the balance covers ``cost``."""
-        call = _call(request)
-        balance = await to_thread.run_sync(ledger.balance, admitted.key.key_id)
-        call.credits_remaining = balance
+        # The balance read with the key, a moment ago: the debit's conditional update is what
+        # guarantees no overdraft; this only spares running an engine for a short balance.
+        balance = admitted.key.balance
         if admitted.price_check:
             log.info("%s price check: %d credits (balance %d)", call.request_id, cost, balance)
             return JSONResponse({"data": {"cost": cost, "balance": balance,
@@ -289,12 +293,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             raise insufficient(cost=cost, balance=balance)
         return None
 
-    async def charge(request: Request, admitted: _Admitted, *, cost: int, operation: str,
-                     started: float) -> None:
-        """Debit ``cost`` now that the result is built; 402 (nothing returned) if short."""
-        call = _call(request)
-        remaining = await to_thread.run_sync(lambda: ledger.debit(
-            admitted.key.key_id, cost=cost, request_id=call.request_id, operation=operation))
+    def charge(call: CallState, admitted: _Admitted, *, cost: int, operation: str,
+               started: float) -> None:
+        """Debit ``cost`` now that the result is built; 402 (nothing returned) if short.
+        Blocking: call it from a worker thread."""
+        remaining = ledger.debit(admitted.key.key_id, cost=cost, request_id=call.request_id,
+                                 operation=operation)
         call.credits_used = cost
         call.credits_remaining = remaining
         log.info("%s %s -> 200, %d credits, %.0f ms", call.request_id, operation, cost,
@@ -335,23 +339,28 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                 raise ValidationFailed(f"responseFormat must be file or json, not {fmt!r}",
                                        field="responseFormat", allowed="file or json")
             manifest = manifest.model_copy(update={"response_format": fmt})
-        cost = await to_thread.run_sync(lambda: engines.quote_compose(manifest, tier=key.tier))
-        answer = await price_or_check(request, admitted, cost)
-        if answer is not None:
-            return answer
-        rid = _call(request).request_id
-        result = await to_thread.run_sync(
-            lambda: engines.compose(manifest, tier=key.tier, request_id=rid))
-        response: Response
-        if manifest.response_format == "file":
-            response = Response(result.otio_json.encode("utf-8"), media_type=OTIO_MEDIA_TYPE,
-                                headers={"Content-Disposition":
-                                         f'attachment; filename="{result.file_name}"'})
-        else:
-            response = Response(json_body(result.response.to_json_data()),
-                                media_type="application/json")
-        await charge(request, admitted, cost=cost, operation="compose-otio", started=started)
-        return response
+        call = _call(request)
+
+        def price_compose_charge() -> Response:
+            # One worker-thread hop for the whole cheap path: quote, compose, debit.
+            cost = engines.quote_compose(manifest, tier=key.tier)
+            answer = price_answer(call, admitted, cost)
+            if answer is not None:
+                return answer
+            result = engines.compose(manifest, tier=key.tier, request_id=call.request_id)
+            response: Response
+            if manifest.response_format == "file":
+                response = Response(result.otio_json.encode("utf-8"),
+                                    media_type=OTIO_MEDIA_TYPE,
+                                    headers={"Content-Disposition":
+                                             f'attachment; filename="{result.file_name}"'})
+            else:
+                response = Response(json_body(result.response.to_json_data()),
+                                    media_type="application/json")
+            charge(call, admitted, cost=cost, operation="compose-otio", started=started)
+            return response
+
+        return await to_thread.run_sync(price_compose_charge)
 
     async def multipart_upload(request: Request, rule: FileRule) -> MultipartUpload:
         return await read_multipart(
@@ -383,17 +392,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             images = [f.path for f in upload.files]
             cost = await to_thread.run_sync(
                 lambda: engines.quote_describe(images, meta, tier=key.tier))
-            answer = await price_or_check(request, admitted, cost)
+            call = _call(request)
+            answer = price_answer(call, admitted, cost)
             if answer is not None:
                 return answer
-            rid = _call(request).request_id
+            rid = call.request_id
             result = await run_engine(
                 lambda: engines.describe(images, meta, tier=key.tier, request_id=rid),
                 request, "describe-scenes")
             body = json_body(result.to_json_data())
         finally:
             upload.cleanup()
-        await charge(request, admitted, cost=cost, operation="describe-scenes", started=started)
+        await to_thread.run_sync(lambda: charge(call, admitted, cost=cost,
+                                                operation="describe-scenes", started=started))
         return Response(body, media_type="application/json")
 
     @app.post(f"{API_PREFIX}/scene-timestamps", tags=["operations"], summary="Scene Timestamps",
@@ -422,18 +433,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             audio = upload.files[0].path
             cost = await to_thread.run_sync(
                 lambda: engines.quote_timestamps(audio, meta, tier=key.tier))
-            answer = await price_or_check(request, admitted, cost)
+            call = _call(request)
+            answer = price_answer(call, admitted, cost)
             if answer is not None:
                 return answer
-            rid = _call(request).request_id
+            rid = call.request_id
             result = await run_engine(
                 lambda: engines.timestamps(audio, meta, tier=key.tier, request_id=rid),
                 request, "scene-timestamps")
             body = json_body(result.to_json_data())
         finally:
             upload.cleanup()
-        await charge(request, admitted, cost=cost, operation="scene-timestamps",
-                     started=started)
+        await to_thread.run_sync(lambda: charge(call, admitted, cost=cost,
+                                                operation="scene-timestamps", started=started))
         return Response(body, media_type="application/json")
 
     def openapi() -> dict[str, Any]:

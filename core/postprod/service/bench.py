@@ -18,6 +18,7 @@ from .runner import ServiceProcess
 from .settings import ServiceSettings
 
 COMPOSE_PATH = "/postproduction/v1/compose-otio"
+HEALTH_PATH = "/postproduction/v1/health"
 
 BUILTIN_MANIFEST: dict[str, Any] = {
     "project": {"name": "Bench timeline", "fps": 25, "resolution": {"w": 1920, "h": 1080}},
@@ -47,6 +48,7 @@ class ServiceBench:
     p50_ms: float
     p99_ms: float
     sequential_p50_ms: float
+    health_p50_ms: float
     library_p50_ms: float
     manifest: str
     credits_charged: int
@@ -75,8 +77,10 @@ def _load_manifest(path: Path | None) -> tuple[dict[str, Any], str]:
     return json.loads(path.read_text()), str(path)
 
 
-async def _drive(base_url: str, api_key: str, body: bytes, *, total: int, concurrency: int
-                 ) -> tuple[list[float], int, float]:
+async def _drive(base_url: str, api_key: str, body: bytes | None, *, total: int,
+                 concurrency: int) -> tuple[list[float], int, float]:
+    """Send ``total`` compose requests (health checks when ``body`` is None), ``concurrency``
+    at a time; returns latencies (ms), how many answered 200, and the wall time (s)."""
     latencies: list[float] = []
     ok = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -94,7 +98,10 @@ async def _drive(base_url: str, api_key: str, body: bytes, *, total: int, concur
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
-                r = await client.post(COMPOSE_PATH, content=body, headers=headers)
+                if body is None:
+                    r = await client.get(HEALTH_PATH)
+                else:
+                    r = await client.post(COMPOSE_PATH, content=body, headers=headers)
                 latencies.append((time.perf_counter() - t0) * 1000)
                 ok += r.status_code == 200
 
@@ -139,6 +146,8 @@ def run_service_bench(*, concurrency: int = 8, requests: int = 400,
             asyncio.run(_drive(server.base_url, key.api_key, body, total=warm, concurrency=1))
             seq, _, _ = asyncio.run(_drive(server.base_url, key.api_key, body,
                                            total=sequential, concurrency=1))
+            health, _, _ = asyncio.run(_drive(server.base_url, key.api_key, None,
+                                              total=sequential, concurrency=1))
             lat, ok, wall = asyncio.run(_drive(server.base_url, key.api_key, body,
                                                total=requests, concurrency=concurrency))
         charged = credits - ledger.balance(key.info.key_id)
@@ -148,6 +157,7 @@ def run_service_bench(*, concurrency: int = 8, requests: int = 400,
         requests=requests, concurrency=concurrency, workers=workers, ok=ok, wall_s=wall,
         rps=ok / wall if wall > 0 else 0.0, p50_ms=_percentile(lat, 0.5),
         p99_ms=_percentile(lat, 0.99), sequential_p50_ms=statistics.median(seq),
+        health_p50_ms=statistics.median(health),
         library_p50_ms=statistics.median(lib_times), manifest=manifest_name,
         credits_charged=charged)
 
@@ -164,6 +174,7 @@ def format_table(b: ServiceBench) -> str:
         ("library call p50 (in process)", f"{b.library_p50_ms:.1f} ms"),
         ("service p50 at concurrency 1", f"{b.sequential_p50_ms:.1f} ms"),
         ("service overhead per call", f"{b.overhead_ms:.1f} ms"),
+        ("  of which HTTP + client floor", f"{b.health_p50_ms:.1f} ms (GET /health p50)"),
         ("credits charged (4 per request)", str(b.credits_charged)),
     ]
     width = max(len(k) for k, _ in rows)

@@ -178,13 +178,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA synchronous=FULL")
+    # WAL + NORMAL: a commit survives any process crash; only a power loss may drop the last
+    # commits, which un-charges rather than overcharges (see docs/decisions/service.md).
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
 
 def make_engine(url: str) -> Engine:
-    """A SQLAlchemy engine for ``url``; SQLite files get WAL, a 30 s busy timeout, full sync."""
+    """A SQLAlchemy engine for ``url``; SQLite files get WAL and a 30 s busy timeout."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
