@@ -6,5 +6,4 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check core tests workbench notebooks sample_media
 mypy
-jupytext --to ipynb notebooks/*.py
 python -m pytest "$@"

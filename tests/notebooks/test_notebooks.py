@@ -1,9 +1,10 @@
 """The researcher notebooks run top to bottom on the library's public API, and none is committed
 with outputs.
 
-Each `notebooks/*.py` (jupytext percent format) is converted in memory and executed with nbclient
-in a kernel that runs this interpreter (a kernelspec written to a temp dir, so a clean CI clone
-needs no `jupyter kernelspec install`).
+Each notebook is committed twice, paired by jupytext: `notebooks/NAME.ipynb` (what a researcher
+opens, outputs stripped) and `notebooks/NAME.py` (percent format, for readable diffs). The two must
+hold the same cells. The `.ipynb` is executed with nbclient in a kernel that runs this interpreter
+(a kernelspec written to a temp dir, so a clean CI clone needs no `jupyter kernelspec install`).
 """
 
 from __future__ import annotations
@@ -52,9 +53,19 @@ def test_every_notebook_is_committed_as_percent_script() -> None:
         assert len(tagged) == 1, name
 
 
+def test_each_ipynb_holds_the_cells_of_its_percent_script() -> None:
+    for name in NAMES:
+        script = jupytext.read(NOTEBOOKS / f"{name}.py")
+        notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        pairs = [(c.cell_type, c.source) for c in script.cells]
+        assert [(c.cell_type, c.source) for c in notebook.cells] == pairs, (
+            f"{name}.ipynb and {name}.py differ: run `jupytext --sync notebooks/{name}.py`")
+
+
 def test_no_committed_notebook_carries_outputs() -> None:
     tracked = subprocess.run(["git", "ls-files", "--", "*.ipynb"], cwd=REPO, check=True,
                              capture_output=True, text=True).stdout.split()
+    assert sorted(Path(rel).stem for rel in tracked) == sorted(NAMES)
     for rel in tracked:
         nb = nbformat.read(REPO / rel, as_version=4)
         for cell in nb.cells:
@@ -68,7 +79,7 @@ def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPa
                        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
     monkeypatch.setenv("PYTHONHASHSEED", "0")
-    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     # First, prove the kernel is this interpreter (so the notebook sees this checkout's package).
     nb.cells.insert(0, nbformat.v4.new_code_cell(
         f"import sys\nassert sys.executable == {sys.executable!r}, sys.executable"))
