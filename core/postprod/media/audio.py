@@ -21,6 +21,9 @@ ALLOWED_TEXT = "WAV, FLAC, MP3, M4A/AAC or OGG/Opus audio"
 
 AudioSource = str | Path | bytes
 
+ADTS_PRIMING_SAMPLES = 1024
+"""Encoder delay of AAC-LC, source samples; dropped from raw ADTS streams (M4A says its own)."""
+
 
 @dataclass(frozen=True)
 class DecodedAudio:
@@ -143,6 +146,13 @@ def probe_duration_sec(audio: AudioSource) -> float | None:
         container.close()
 
 
+def _mono(frame: Any) -> np.ndarray:
+    """One resampled planar float frame as mono: the mean of its channels."""
+    planes = frame.to_ndarray()
+    return np.asarray(planes.mean(axis=0) if planes.ndim == 2 else planes.reshape(-1),
+                      dtype=np.float32)
+
+
 def decode_audio(audio: AudioSource, *, max_duration_sec: float | None = None) -> DecodedAudio:
     """Decode ``audio`` (any rate, any channel count) to 16 kHz mono float32.
 
@@ -176,18 +186,19 @@ def decode_audio(audio: AudioSource, *, max_duration_sec: float | None = None) -
         stream = streams[0]
         rate = int(stream.rate or stream.codec_context.sample_rate or 0)
         channels = int(stream.codec_context.channels or 0)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Resample every channel, then average: a fixed downmix matrix can clip 5.1 sources.
+        resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
         limit = None if max_duration_sec is None else (max_duration_sec + 1.0)
         for frame in container.decode(stream):
             source_samples += frame.samples
             rate = rate or int(frame.sample_rate)
             for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1).copy())
+                chunks.append(_mono(out))
             if limit is not None and rate and source_samples / rate > limit:
                 break
         else:
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1).copy())
+                chunks.append(_mono(out))
     except (AudioUndecodable, AudioEmpty):
         raise
     except Exception:
@@ -201,6 +212,11 @@ def decode_audio(audio: AudioSource, *, max_duration_sec: float | None = None) -
         raise AudioEmpty("the audio file contains no samples", field="audio",
                          allowed="audio with speech")
     samples = np.concatenate(chunks).astype(np.float32, copy=False)
+    if fmt == "aac" and rate:
+        # Raw ADTS carries no priming information; AAC-LC always primes 1024 samples.
+        skip = min(ADTS_PRIMING_SAMPLES, source_samples - 1)
+        samples = samples[round(skip * SAMPLE_RATE / rate):]
+        source_samples -= skip
     np.clip(samples, -1.0, 1.0, out=samples)
     return DecodedAudio(samples=samples, duration_sec=source_samples / float(rate),
                         source_rate=rate, source_channels=channels, format=fmt)
