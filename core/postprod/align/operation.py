@@ -26,7 +26,7 @@ from ..media.audio import DecodedAudio, decode_audio, probe_duration_sec, source
 from ..progress import ProgressCallback, report
 from .options import AlignOptions
 from .placement import Placement, place_scenes
-from .transcribe import transcribe_words
+from .transcribe import check_language, transcribe_words
 
 AudioInput = str | Path | bytes
 RequestInput = TimestampsRequest | Mapping[str, Any] | str | bytes
@@ -175,6 +175,7 @@ def scene_timestamps(
     opts = options or AlignOptions()
     req = parse_request(request)
     check_request_limits(req, tier=tier)
+    check_language(req.language_code, model=model)
     report(progress, "decode", 0.0, "decoding audio")
     decoded = load_audio(audio, tier=tier)
     report(progress, "decode", 0.05, "audio decoded")

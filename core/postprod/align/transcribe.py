@@ -100,6 +100,23 @@ def chunk_bounds(samples: np.ndarray, *, chunk_sec: float, search_sec: float
     return list(itertools.pairwise(cuts))
 
 
+def check_language(language: str | None, *, model: str) -> str | None:
+    """The base language code to recognise in (None: detect), checked against ``model``.
+
+    Raises:
+        ValidationFailed: a non-English ``language`` with an English-only model.
+    """
+    lang = base_language(language) if language else None
+    if is_english_only(model):
+        if lang not in (None, "en"):
+            raise ValidationFailed(
+                f"languageCode {language!r} cannot be recognised by the English-only fast "
+                "engine", field="languageCode", allowed="en with the fast engine; any language "
+                "with the default engine")
+        return "en"
+    return lang
+
+
 def transcribe_words(
     samples: np.ndarray,
     *,
@@ -122,14 +139,7 @@ def transcribe_words(
         EngineUnavailable: weights missing.
     """
     opts = options or TranscribeOptions()
-    lang = base_language(language) if language else None
-    if is_english_only(model):
-        if lang not in (None, "en"):
-            raise ValidationFailed(
-                f"languageCode {language!r} cannot be recognised by the English-only fast "
-                "engine", field="languageCode", allowed="en with the fast engine; any language "
-                "with the default engine")
-        lang = "en"
+    lang = check_language(language, model=model)
     whisper = load_whisper(model, cpu_threads=opts.cpu_threads)
     duration = len(samples) / SAMPLE_RATE
     t0 = time.perf_counter()
