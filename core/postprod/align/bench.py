@@ -13,6 +13,7 @@ import numpy as np
 from .corpus import build_corpus
 from .evaluation import RunStats, SceneRow, evaluate_item, summarize
 from .options import AlignOptions
+from .transcribe import Transcript, Word
 
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
@@ -34,8 +35,10 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
     runs: list[RunStats] = []
     for model in models:
         for item in items:
-            r, stats, _ = evaluate_item(item, model=model, options=options)
+            r, stats, extra = evaluate_item(item, model=model, options=options)
             rows += r
+            _save_transcript(extra["transcript"],
+                             out_dir / "transcripts" / f"{model}-{item.name}.json")
             runs.append(stats)
             echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
                  f"RTF {stats.rtf:.3f}  peak {stats.peak_rss_mb:.0f} MB")
@@ -48,6 +51,23 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
               "summary": summary, "load": _load()}
     (out_dir / "bench_timestamps.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def _save_transcript(transcript: Transcript, path: Path) -> None:
+    """Keep what the recogniser heard, so placement settings can be studied without rerunning it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"language": transcript.language,
+                                "durationSec": transcript.duration_sec,
+                                "chunks": transcript.chunks,
+                                "words": [asdict(w) for w in transcript.words]}))
+
+
+def load_transcript(path: Path) -> Transcript:
+    """A transcript written by the bench (``<out>/transcripts/<model>-<item>.json``)."""
+    raw = json.loads(path.read_text())
+    return Transcript(words=[Word(**w) for w in raw["words"]], language=raw["language"],
+                      duration_sec=raw["durationSec"],
+                      chunks=[tuple(c) for c in raw["chunks"]])
 
 
 def _load() -> list[float]:

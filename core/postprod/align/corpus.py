@@ -30,6 +30,9 @@ RATE = 22_050
 
 Preset = Literal["quick", "full", "dev"]
 
+LONG_SEC = 600.0
+"""Narrations longer than this are written as 16 kHz FLAC (shorter ones as 22.05 kHz WAV)."""
+
 
 @dataclass(frozen=True)
 class ItemSpec:
@@ -63,7 +66,7 @@ class CorpusItem:
 
     Attributes:
         name: item name.
-        audio_path: WAV, 22.05 kHz mono.
+        audio_path: 22.05 kHz mono WAV, or 16 kHz FLAC beyond `LONG_SEC`.
         request: Scene Timestamps `metadata` (camelCase JSON data) with `narrationText`.
         true_starts_ms: per scene, the true cut in ms from the start of the audio.
         duration_sec: audio length, seconds.
@@ -90,7 +93,7 @@ PRESETS: dict[str, list[ItemSpec]] = {
         ItemSpec("quick-noise", ("test", 5, 9), "en-gb-x-rp", 150, "noise", True, (8, 25), 12),
     ],
     "full": [
-        ItemSpec("long-20min", ("test", 0, 36), "en-us", 118, "clean", True, (8, 25), 21),
+        ItemSpec("long-20min", ("test", 0, 36), "en-us", 100, "clean", True, (8, 25), 21),
         ItemSpec("noise-rp", ("test", 0, 8), "en-gb-x-rp", 150, "noise", True, (8, 25), 22),
         ItemSpec("music-en", ("test", 8, 16), "en", 170, "music", True, (8, 25), 23),
         ItemSpec("fast-f3", ("test", 16, 24), "en-us+f3", 185, "clean", True, (8, 25), 24),
@@ -224,8 +227,9 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     notes: list[str] = []
     if spec.departures:
         inner = [k for k in range(1, len(sentences)) if k not in scene_first]
-        picks = rng.choice(inner, size=min(len(inner), max(3, len(sentences) // 12)),
-                           replace=False) if inner else []
+        count = min(len(inner), max(3, len(sentences) // 12))
+        picks: list[int] | np.ndarray = (rng.choice(inner, size=count, replace=False)
+                                         if inner else [])
         for j, k in enumerate(sorted(int(p) for p in picks)):
             text = sentences[k][1]
             words = text.split()
@@ -285,8 +289,16 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     if peak > 0.98:
         mix *= 0.98 / peak
     out_dir.mkdir(parents=True, exist_ok=True)
-    audio_path = out_dir / f"{spec.name}.wav"
-    sf.write(str(audio_path), mix, RATE, subtype="PCM_16")
+    if len(mix) / RATE > LONG_SEC:
+        # As a long narration is delivered: compressed and at 16 kHz, under the 25 MB limit.
+        import librosa
+
+        audio_path = out_dir / f"{spec.name}.flac"
+        sf.write(str(audio_path), librosa.resample(mix, orig_sr=RATE, target_sr=16_000),
+                 16_000, subtype="PCM_16")
+    else:
+        audio_path = out_dir / f"{spec.name}.wav"
+        sf.write(str(audio_path), mix, RATE, subtype="PCM_16")
     # Cues from the script (verbatim), truth from the synthesis.
     freq = _word_freq()
     script = "\n\n".join(paragraphs)

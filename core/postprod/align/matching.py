@@ -105,7 +105,7 @@ def token_similarity(a: str, b: str) -> float:
     return 1.0 if a == b else float(fuzz.ratio(a, b)) / 100.0
 
 
-def align_phrase(query: list[str], window: list[str], *, gap: float = 0.35
+def align_phrase(query: list[str], window: list[str], *, gap: float = 0.25
                  ) -> list[tuple[int, int, float]]:
     """Semi-global alignment of a short phrase inside a window of tokens.
 
@@ -129,8 +129,8 @@ def align_phrase(query: list[str], window: list[str], *, gap: float = 0.35
             best, how = dp[i - 1, j - 1] + sim - 0.5, 1
             if dp[i - 1, j] - gap > best:
                 best, how = dp[i - 1, j] - gap, 2
-            if dp[i, j - 1] - gap * 0.5 > best:
-                best, how = dp[i, j - 1] - gap * 0.5, 3
+            if dp[i, j - 1] - gap * 0.4 > best:
+                best, how = dp[i, j - 1] - gap * 0.4, 3
             dp[i, j] = best
             move[i, j] = how
     j = int(np.argmax(dp[m, :]))  # free trailing window tokens
@@ -261,7 +261,9 @@ def map_script(script: list[str], heard: list[str]) -> TokenMap:
     b = [vocab.setdefault(t, len(vocab)) for t in heard]
     target = np.full(len(script), -1, dtype=np.int64)
     exact = np.zeros(len(script), dtype=bool)
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+    for op in Levenshtein.opcodes(a, b):
+        tag = op.tag
+        i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
         if tag == "equal":
             target[i1:i2] = np.arange(j1, j2)
             exact[i1:i2] = True
