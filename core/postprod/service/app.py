@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import anyio
@@ -188,6 +189,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         settings: how to run; from the environment when None.
     """
     settings = settings or ServiceSettings.from_env()
+    if settings.upload_dir:  # a configured upload folder may not exist yet
+        Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.db_url)
     engines = Engines(whisper_model=settings.whisper_model)
     engine_jobs = anyio.CapacityLimiter(max(1, settings.max_engine_jobs))
