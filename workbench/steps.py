@@ -15,8 +15,10 @@ from typing import Any
 from postprod.contract import ComposeRequest, DescribeResponse, TimestampsResponse, parse_model
 from postprod.progress import ProgressCallback
 
-CUE_COLUMNS = ("scene", "sceneId", "image", "description", "interpretation", "anchorText",
-               "startCueText", "cueSource")
+CUE_COLUMNS = ("scene", "sceneId", "cueSource", "startCueText", "anchorText", "interpretation",
+               "description", "image")
+"""Column order of the cue editor: the editable cues first, where they are seen without
+scrolling."""
 _ALIGN_LOCK = threading.Lock()
 """One alignment at a time per process: two would only fight over the same two cores."""
 

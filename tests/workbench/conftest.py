@@ -18,7 +18,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "workbench"
 if str(REPO_ROOT) not in sys.path:  # `workbench` is a folder of the repo, not an installed package
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -41,7 +41,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def screenshots_dir() -> Path:
-    """test-artifacts/screenshots/ (gitignored), created."""
+    """test-artifacts/workbench/ (gitignored), created."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 

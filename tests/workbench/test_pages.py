@@ -267,6 +267,10 @@ def test_align_page_runs_and_draws(aligned: AppTest, sample_media: Path) -> None
     assert len(at.get("plotly_chart")) == 1 and len(at.get("audio")) >= 1
     assert "Starts are in order" in _texts(at.success)
     assert "Steps done: aligned" in _texts(at.sidebar.caption)
+    at.switch_page("views/compose.py").run()
+    at.switch_page("views/align.py").run()
+    assert at.radio(key="align_model").value == "tiny.en"  # the choice survives page changes
+    assert at.session_state["timestamps_result"] == result
 
 
 @pytest.mark.model
@@ -281,6 +285,9 @@ def test_align_review_nudges_selection_and_checks(aligned: AppTest) -> None:
     assert at.selectbox(key="audition_cut").value == 2
     at.button(key="nudge_p100").click().run()
     assert at.session_state["starts_ms"][2] == starts[2] + 100
+    shown = _texts(at.markdown)
+    assert f"Cut 2 starts **{starts[2] + 100} ms** · aligned at {starts[2]} ms" in shown
+    assert "moved **+100 ms**" in shown
     at.button(key="nudge_m500").click().run()
     assert at.session_state["starts_ms"][2] == starts[2] - 400
     assert not at.error

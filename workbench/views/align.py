@@ -120,7 +120,9 @@ if transitions:
     def _label(i: int) -> str:
         t = transitions[i - 1]
         cls = window_class(width_ms=_width(i), basis=t.basis)
-        return (f"{icons[cls]} cut {i}: {t.from_scene_id} → {t.to_scene_id} at {starts[i]} ms · "
+        # Only the aligner's facts: the browser keeps a selectbox's shown label while the
+        # value stays the same, so the (editable) start is shown beside it instead.
+        return (f"{icons[cls]} cut {i}: {t.from_scene_id} → {t.to_scene_id} · "
                 f"window {_width(i)} ms · {t.basis} · confidence {t.confidence:.2f}")
 
     if state.get("audition_cut") not in queue:
@@ -129,6 +131,11 @@ if transitions:
     st.caption("Cuts are listed widest window first (the least certain); click a marker in the "
                "plot to pick one. The clip is 1.5 s either side of the cut.")
     cut = int(st.selectbox("Cut", queue, format_func=_label, key="audition_cut"))
+    moved = starts[cut] - scenes[cut].start_ms
+    window = transitions[cut - 1].window
+    st.markdown(f"Cut {cut} starts **{starts[cut]} ms** · aligned at {scenes[cut].start_ms} ms"
+                + (f" · moved **{moved:+d} ms**" if moved else "")
+                + f" · 90 % window {window.start_ms}–{window.end_ms} ms")
 
     def _nudge(index: int, delta_ms: int) -> None:
         new = list(state["starts_ms"])
