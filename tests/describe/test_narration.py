@@ -12,6 +12,7 @@ from postprod.describe.narration import (
     TextSpan,
     anchor,
     assign_cues,
+    opener_scores,
     segment,
     split_sentences,
     split_units,
@@ -44,6 +45,23 @@ def test_affinity_moves_the_boundary() -> None:
     aff[1, 1] = 1.0  # scene 1 is named in unit 1
     assert segment(aff, lengths) == [(0, 1), (1, 4)]
     assert segment(np.zeros((2, 4)), lengths) == [(0, 2), (2, 4)]  # length prior alone
+
+
+def test_opener_scores_mark_transitions_and_continuations() -> None:
+    units = ["Weeks later, the crew returned.", "Two years after the fire, nothing grew.",
+             "Years of training led here.", "She smiles.", "Its engines roar.",
+             "That night the moon rose.", "That is all.", "A dog barks.", "Und dann?"]
+    assert opener_scores(units) == [1.0, 1.0, 0.0, -1.0, -1.0, 1.0, 0.0, 0.0, -1.0]
+
+
+def test_opener_prior_moves_a_boundary_the_affinity_leaves_open() -> None:
+    lengths = [30, 30, 30, 30]
+    flat = np.zeros((2, 4))
+    assert segment(flat, lengths) == [(0, 2), (2, 4)]
+    # unit 2 continues ("She ...") and unit 3 opens a new scene ("Later, ...")
+    assert segment(flat, lengths, openers=[0.0, 0.0, -1.0, 1.0]) == [(0, 3), (3, 4)]
+    # the first scene's start is fixed at unit 0: its opener counts for nothing
+    assert segment(flat, lengths, openers=[-1.0, 0.0, 0.0, 0.0]) == [(0, 2), (2, 4)]
 
 
 @settings(max_examples=60, deadline=None)

@@ -27,11 +27,15 @@ AFFINITY_WEIGHT = 4.0
 """Weight of the (centred) affinity of a sentence to a scene in the segmentation score."""
 LENGTH_WEIGHT = 1.0
 """Weight of the squared log ratio of a span's length to the average span length."""
-START_WEIGHT = 4.0
+START_WEIGHT = 2.0
 """Extra weight of the affinity of a span's first unit: narration introduces a subject where
 its scene starts and continues with sentences that no longer name it."""
 KEYWORD_BONUS = 0.35
 """Affinity added when a scene keyword occurs verbatim (case-folded) in a sentence."""
+OPENER_WEIGHT = 2.0
+"""Weight of the opener prior: a span may well start at a sentence that opens with a time or
+place transition ("Weeks later", "Meanwhile", "Out on the pad"), and rarely at one that opens
+with a pronoun continuing the previous subject ("She", "It", "They")."""
 CONTRADICTION_MARGIN = 0.25
 """A scene whose best sentence outside its span beats the best inside by this much (centred
 affinity) and carries a keyword hit is treated as contradicted: it gets no cue fields."""
@@ -171,13 +175,17 @@ def centre(affinity: np.ndarray) -> np.ndarray:
 def segment(affinity: np.ndarray, lengths: Sequence[float], *,
             affinity_weight: float = AFFINITY_WEIGHT,
             length_weight: float = LENGTH_WEIGHT,
-            start_weight: float = START_WEIGHT) -> list[tuple[int, int]]:
+            start_weight: float = START_WEIGHT,
+            openers: Sequence[float] | None = None,
+            opener_weight: float = OPENER_WEIGHT) -> list[tuple[int, int]]:
     """The best monotonic segmentation of units into one contiguous, non-empty run per scene.
 
     Args:
         affinity: np.ndarray [shape=(scenes, units)], centred affinity of scene i to unit u.
         lengths: length of each unit (characters); the prior favours spans near the mean.
         affinity_weight, length_weight, start_weight: weights of the terms.
+        openers: per unit, +1 for a transition opener, -1 for a continuing pronoun, else 0
+            (`opener_scores`); weighted by ``opener_weight`` at each span start but the first.
 
     Returns:
         ``[(first_unit, end_unit), ...]`` per scene, half-open, covering all units in order.
@@ -187,6 +195,7 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
     if n == 0 or u < n:
         raise ValueError("need at least one unit per scene")
     lens = np.asarray(lengths, dtype=np.float64)
+    opener = np.zeros(u) if openers is None else np.asarray(openers, dtype=np.float64)
     cum_len = np.concatenate([[0.0], np.cumsum(lens)])
     expected = max(cum_len[-1] / n, 1e-9)
     prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(affinity, axis=1)], axis=1)
@@ -202,7 +211,8 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
             span_len = cum_len[b] - cum_len[a]
             prior = np.log(np.maximum(span_len, 1e-9) / expected) ** 2
             gain = (affinity_weight * (prefix[i - 1, b] - prefix[i - 1, a])
-                    + start_weight * affinity[i - 1, a])
+                    + start_weight * affinity[i - 1, a]
+                    + (opener_weight * opener[a] if i > 1 else 0.0))
             total = best[i - 1, a] + gain - length_weight * prior
             k = int(np.argmax(total))
             best[i, b] = total[k]
@@ -215,6 +225,50 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
         end = first
     spans.reverse()
     return spans
+
+
+# Opener word lists: generic discourse markers, not words of any particular text. A span may
+# start at a time or place transition; a sentence opening with an anaphoric pronoun, a
+# possessive, a demonstrative or a coordinating conjunction continues the previous subject.
+_TRANSITIONS = (
+    # time
+    "then", "later", "meanwhile", "finally", "eventually", "next", "afterwards", "after",
+    "before", "soon", "suddenly", "now", "today", "tonight", "tomorrow", "yesterday", "once",
+    "first", "at first", "at last", "at dawn", "at dusk", "at night", "at noon", "the next",
+    "the following", "one day", "one morning", "one evening", "one night", "that day",
+    "that morning", "that evening", "that night", "that year",
+    # place
+    "back", "far", "out", "outside", "inside", "elsewhere", "high", "above", "below",
+    "across", "beyond", "in the", "on", "at the", "by",
+    # de, fr, es, pt
+    "dann", "später", "danach", "inzwischen", "puis", "ensuite", "plus tard", "luego",
+    "después", "mientras", "depois", "enquanto")
+_LATER = re.compile(r"^(?:\w+ )?(?:moments?|minutes?|hours?|days?|weeks?|months?|years?|"
+                    r"decades?) (?:later|after|afterwards|ago|passed|went)\b")
+"""Elapsed-time openers: "Weeks later", "Two years after", "A few days passed"."""
+_CONTINUATIONS = frozenset({
+    "he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those",
+    "each", "both", "and", "but", "so", "yet", "also",
+    "er", "sie", "und", "aber", "elle", "ils", "elles", "et", "mais", "ella", "él", "ellos",
+    "ellas", "pero", "ela", "ele", "eles", "elas", "mas"})
+
+
+def opener_scores(units: Sequence[str]) -> list[float]:
+    """Per unit: +1 when it opens with a time or place transition, -1 when it opens with a
+    pronoun, possessive, demonstrative or conjunction that continues the previous sentence,
+    else 0 (small generic lists for en, de, fr, es, pt)."""
+    out = []
+    for text in units:
+        head = " ".join(re.findall(r"[^\W\d_]+", text.casefold())[:4])
+        first = head.split(" ", 1)[0] if head else ""
+        if _LATER.match(head) or any(head == t or head.startswith(t + " ")
+                                     for t in _TRANSITIONS):
+            out.append(1.0)
+        elif first in _CONTINUATIONS:
+            out.append(-1.0)
+        else:
+            out.append(0.0)
+    return out
 
 
 def start_cue(narration: str, span: TextSpan, *, min_words: int = 4, max_words: int = 6) -> str:
@@ -276,13 +330,14 @@ def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None
     m = min(n, len(units))
     lengths = [max(1, s.end - s.start) for s in units]
     centred = centre(affinity)
+    openers = opener_scores([s.text(narration) for s in units])
     if m < n:
         # More scenes than units: the first scenes by evidence strength can't be chosen
         # fairly, so keep story order and give the trailing scenes nothing.
-        spans = segment(centred[:m], lengths)
+        spans = segment(centred[:m], lengths, openers=openers)
         spans += [(-1, -1)] * (n - m)
     else:
-        spans = segment(centred, lengths)
+        spans = segment(centred, lengths, openers=openers)
     cues: list[SceneCue | None] = []
     for i, (a, b) in enumerate(spans):
         if a < 0:
