@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from postprod.cli import main
 from postprod.describe import describe_scenes
 from postprod.describe.benchmark import STORYBOARDS, cue_scores, photo_jpeg, photo_rgb
-from postprod.describe.evidence import CONFIDENT, ConceptScore, VisualEvidence
+from postprod.describe.evidence import CONFIDENT, ConceptScore, Face, VisualEvidence
+from postprod.describe.narration import SceneCue, TextSpan
+from postprod.describe.scenes import interpretation
 from postprod.describe.wording import describe_from_evidence
 from postprod.models.classifier import get_classifier
 
@@ -69,6 +71,38 @@ def test_low_confidence_is_hedged_or_left_out() -> None:
     assert "what looks like a rocket" in describe_from_evidence(ev(0.3), style="normal",
                                                                 max_chars=200).lower()
     assert "rocket" not in describe_from_evidence(ev(0.1), style="normal", max_chars=200)
+
+
+def test_interpretation_claims_a_match_only_as_firmly_as_the_evidence() -> None:
+    def ev(prob: float) -> VisualEvidence:
+        concept = ConceptScore(key="rocket", phrase="a rocket", probability=prob,
+                               keywords=("rocket",), kind="object", labels=("missile",))
+        return VisualEvidence(width=640, height=480, labels=[], concepts=[concept], faces=[],
+                              text="", ocr_ran=False, colours=[], grayscale=False,
+                              brightness=0.5, contrast=0.2, orientation="landscape")
+
+    def cue(affinity: float) -> SceneCue:
+        return SceneCue(span=TextSpan(0, 10), anchor_text="The rocket", start_cue_text="The",
+                        affinity=affinity, keyword_hit="rocket", contradicted=False)
+
+    assert interpretation(ev(0.9), cue(0.5)).endswith("which the image shows.")
+    assert interpretation(ev(0.3), cue(0.5)).endswith("which the image seems to show.")
+    weak = interpretation(ev(0.06), cue(0.05))
+    assert weak.startswith("Placed by story order") and "rocket" not in weak
+
+
+def test_close_up_needs_a_face_that_fills_the_frame() -> None:
+    def ev(side: int) -> VisualEvidence:
+        return VisualEvidence(width=512, height=512, labels=[], concepts=[],
+                              faces=[Face(x=100, y=50, width=side, height=side)], text="",
+                              ocr_ran=False, colours=[], grayscale=False, brightness=0.5,
+                              contrast=0.2, orientation="square")
+
+    assert ev(104).framing == ""  # a waist-up portrait
+    assert ev(220).framing == "close-up"
+    assert describe_from_evidence(ev(104), style="normal", max_chars=200) == "A person."
+    assert describe_from_evidence(ev(220), style="normal", max_chars=200) \
+        .startswith("A close-up of a person")
 
 
 def test_free_tier_caps_fields_at_200_chars(photos: dict[str, bytes]) -> None:

@@ -22,6 +22,10 @@ CONFIDENT = 0.5
 HEDGED = 0.2
 """Group probability from which a concept is stated hedged ("what looks like a rocket")."""
 
+CLOSE_UP_FACE = 0.1
+"""Face box area over image area from which the frame is called a close-up: the face box spans
+about a third of the frame's side. A waist-up portrait (face ≈ 4 %) is not a close-up."""
+
 # Labels whose presence suggests on-screen text worth reading.
 TEXT_CLASSES: frozenset[int] = frozenset({916, 921, 922, 917, 918, 446, 549, 919, 453, 454, 781,
                                           458, 769})
@@ -133,7 +137,7 @@ class VisualEvidence:
     @property
     def framing(self) -> str:
         """``close-up`` (a face fills the frame), ``wide view`` (a landscape class), or ``""``."""
-        if self.face_fraction >= 0.04:
+        if self.face_fraction >= CLOSE_UP_FACE:
             return "close-up"
         top = self.main_concept()
         if top is not None and top.kind == "place":
@@ -229,7 +233,9 @@ def named_colours(rgb: np.ndarray, *, min_share: float = 0.1) -> tuple[list[Name
     dark_warm = colourful & (hue < 45) & (mx < 0.6)
     names[dark_warm] = "brown"
     names[colourful & (mx < 0.16)] = "black"
-    grayscale = bool(np.mean(colourful) < 0.03)
+    # Black-and-white: (almost) no pixel carries chroma. A dark frame with a few vivid spots
+    # (a star field) is colour, even though its colourful share is tiny.
+    grayscale = bool(np.quantile(chroma, 0.995) < 0.08)
     values, counts = np.unique(names.astype(str), return_counts=True)
     total = float(names.size)
     ranked = sorted(zip(values.tolist(), counts.tolist(), strict=True),

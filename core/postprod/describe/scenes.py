@@ -19,8 +19,8 @@ from ..contract.limits import DEFAULT_TIER, Tier, limits_for
 from ..media.images import ImageSource, decode_image
 from ..models.captioner import Captioner, captioner_dir_from, get_captioner
 from ..progress import ProgressCallback, report
-from .evidence import VisualEvidence, analyze_image
-from .matching import evidence_terms, scene_affinity
+from .evidence import CONFIDENT, HEDGED, VisualEvidence, analyze_image
+from .matching import PERSON_WORDS, evidence_terms, scene_affinity
 from .narration import SceneCue, assign_cues, split_units
 from .request import CheckedRequest, RequestLike, check_request
 from .wording import cap_words, describe_from_evidence, subject_phrase
@@ -188,12 +188,43 @@ def narration_cues(narration: str, evidence: Sequence[VisualEvidence], *,
 
 
 def interpretation(ev: VisualEvidence, cue: SceneCue) -> str:
-    """One short sentence on how the image reads against its span of narration."""
+    """One short sentence on how the image reads against its span of narration.
+
+    A word the passage shares with the evidence is said to match the image only as firmly as the
+    evidence behind it (`keyword_support`); otherwise the sentence says the placement rests on
+    story order.
+    """
     subject, found = subject_phrase(ev)
     subject = subject.replace("what looks like ", "") if found else "the image"
-    if cue.keyword_hit:
-        return f"Illustrates the narration's mention of “{cue.keyword_hit}” with {subject}."
-    if cue.affinity >= 0.12:
+    support = keyword_support(ev, cue.keyword_hit) if cue.keyword_hit else None
+    if support == "plain":
+        return f"The passage names “{cue.keyword_hit}”, which the image shows."
+    if support == "hedged":
+        return f"The passage names “{cue.keyword_hit}”, which the image seems to show."
+    if cue.affinity >= 0.12 and found:
         return f"Shows {subject}, which fits what this passage describes."
-    return (f"Placed by story order: {subject} is not named in this passage, so it reads as "
-            "a visual accompaniment.")
+    return (f"Placed by story order: {subject} is not clearly named in this passage, so it "
+            "reads as a visual accompaniment.")
+
+
+def keyword_support(ev: VisualEvidence, word: str) -> str | None:
+    """How firmly the evidence shows ``word``: ``"plain"`` (a confident concept, a detected face
+    for person words, a measured dominant colour or darkness, read on-screen text), ``"hedged"``
+    (a concept between `HEDGED` and `CONFIDENT`), or None (only weak evidence)."""
+    w = word.casefold()
+    if ev.faces and w in PERSON_WORDS:
+        return "plain"
+    if w in {c.name for c in ev.colours[:2]} and not ev.grayscale:
+        return "plain"
+    if ev.light == "dark" and w in ("dark", "darkness"):
+        return "plain"
+    if ev.text and w in ev.text.casefold():
+        return "plain"
+    for c in ev.concepts:
+        if not c.reliable or w not in (k.casefold() for k in c.keywords):
+            continue
+        if c.probability >= CONFIDENT:
+            return "plain"
+        if c.probability >= HEDGED:
+            return "hedged"
+    return None
