@@ -27,6 +27,9 @@ class AlignOptions:
     """Prompt each 30 s window with the previous text (off avoids loops on long files)."""
     cpu_threads: int | None = None
     """Recogniser threads; None = all available cores."""
+    gap_fill_sec: float = 3.0
+    """Stretches this long without recognised words but with speech are recognised again on
+    their own, seconds; 0 = off."""
     min_cue_score: float = 0.62
     """Lowest character similarity (0–1) at which a cue phrase counts as found."""
     candidates_per_scene: int = 6
@@ -46,8 +49,14 @@ class AlignOptions:
     """Where the onset is expected relative to the recognised start, seconds (it comes early)."""
     pause_weight: float = 0.8
     """Preference for longer pauses when several are near (s of cost per s of pause)."""
-    seconds_per_char: float = 0.065
-    """Speech rate used to step back over unheard leading words, seconds per character."""
+    seconds_per_char: float | None = None
+    """Speech rate, seconds per character (to step back over unheard leading words and to
+    spot words that swallowed a pause); None = measured on the recognised words."""
+    swallow_factor: float = 1.6
+    """A recognised word longer than this × its expected length (+ `swallow_slack_sec`) holds
+    a pause: its start is taken as its end minus its expected length."""
+    swallow_slack_sec: float = 0.25
+    """Slack of that test, seconds."""
     calibration_model: str | None = None
     """Calibration table to use; None = the one of the model that recognised the audio."""
 
@@ -56,4 +65,5 @@ class AlignOptions:
         return TranscribeOptions(beam_size=self.beam_size, chunk_sec=self.chunk_sec,
                                  vad_filter=self.vad_filter,
                                  condition_on_previous_text=self.condition_on_previous_text,
-                                 cpu_threads=self.cpu_threads)
+                                 cpu_threads=self.cpu_threads,
+                                 gap_fill_sec=self.gap_fill_sec)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,9 @@ class TranscribeOptions:
     """Skip non-speech with the bundled voice activity detector before recognition."""
     cpu_threads: int | None = None
     """Inference threads; None means every available core."""
+    gap_fill_sec: float = 3.0
+    """A stretch this long without recognised words but with speech in it is recognised again
+    on its own (the recogniser sometimes skips a whole segment), seconds; 0 = off."""
 
 
 def chunk_bounds(samples: np.ndarray, *, chunk_sec: float, search_sec: float
@@ -117,6 +121,49 @@ def check_language(language: str | None, *, model: str) -> str | None:
     return lang
 
 
+def _frame_db(samples: np.ndarray, hop: int) -> np.ndarray:
+    frames = len(samples) // hop
+    power = np.square(samples[: frames * hop].astype(np.float64)).reshape(frames, hop).mean(1)
+    return np.asarray(10.0 * np.log10(np.maximum(power, 1e-10)))
+
+
+def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language: str,
+               opts: TranscribeOptions) -> list[Word]:
+    """Recognise again, on their own, stretches without words that hold speech.
+
+    A stretch holds speech when at least a fifth of its 20 ms frames lie 6 dB above the
+    file's quiet level (10th percentile of all frames). New words are kept only inside it.
+    """
+    if opts.gap_fill_sec <= 0 or len(samples) < SAMPLE_RATE:
+        return words
+    hop = SAMPLE_RATE // 50
+    db = _frame_db(samples, hop)
+    quiet = float(np.percentile(db, 10))
+    duration = len(samples) / SAMPLE_RATE
+    edges = [0.0] + [t for w in words for t in (w.start, w.end)] + [duration]
+    out = list(words)
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a < opts.gap_fill_sec:
+            continue
+        seg = db[int(a * 50): int(b * 50)]
+        if len(seg) == 0 or np.mean(seg > quiet + 6.0) < 0.2:
+            continue
+        lo, hi = max(0, int((a - 0.1) * SAMPLE_RATE)), int((b + 0.1) * SAMPLE_RATE)
+        segments, _ = whisper.transcribe(
+            samples[lo:hi], language=language, beam_size=opts.beam_size, word_timestamps=True,
+            condition_on_previous_text=False, vad_filter=opts.vad_filter)
+        offset = lo / SAMPLE_RATE
+        for seg_ in segments:
+            for w in seg_.words or []:
+                text = str(w.word).strip()
+                start, end = float(w.start) + offset, float(w.end) + offset
+                if text and start >= a - 0.05 and end <= b + 0.05:
+                    out.append(Word(text=text, start=start, end=end,
+                                    probability=float(w.probability)))
+    out.sort(key=lambda w: (w.start, w.end))
+    return out
+
+
 def transcribe_words(
     samples: np.ndarray,
     *,
@@ -163,6 +210,7 @@ def transcribe_words(
                                   end=float(w.end) + offset, probability=float(w.probability)))
             report(progress, "transcribe", (offset + float(seg.end)) / max(duration, 1e-9),
                    "recognising speech")
+    words = _fill_gaps(whisper, samples, words, language=lang or "en", opts=opts)
     report(progress, "transcribe", 1.0, "speech recognised")
     return Transcript(words=words, language=lang or "en", duration_sec=duration,
                       chunks=[(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in bounds],

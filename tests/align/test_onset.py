@@ -1,0 +1,103 @@
+"""Acoustic evidence: the envelope, pauses with noise blips, words that swallowed a pause."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from postprod.align.onset import HOP_SEC, Envelope, energy_envelope, find_onset
+from postprod.align.options import AlignOptions
+from postprod.align.placement import speech_rate, word_start
+from postprod.align.transcribe import Transcript, Word
+
+RATE = 16_000
+
+
+def burst_signal(onsets: list[tuple[float, float]], seconds: float, *, noise: float = 0.002,
+                 seed: int = 0) -> np.ndarray:
+    """Noise floor with loud 200 Hz bursts over the given (start, end) spans."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    x = rng.standard_normal(len(t)).astype(np.float32) * noise
+    for a, b in onsets:
+        span = (t >= a) & (t < b)
+        x[span] += 0.3 * np.sin(2 * np.pi * 200 * t[span]).astype(np.float32)
+    return x
+
+
+def test_onset_is_the_end_of_the_pause_near_the_rough_start() -> None:
+    x = burst_signal([(0.2, 1.5), (2.3, 3.5)], 4.0)
+    env = energy_envelope(x)
+    assert len(env.db) == len(x) // int(RATE * HOP_SEC)
+    onset = find_onset(env, 2.05, lo=0.0, hi=4.0)  # the recogniser's early start
+    assert onset is not None
+    assert abs(onset.time - 2.3) <= 0.015
+    assert abs(onset.pause_start - 1.5) <= 0.03
+
+
+def test_a_short_noise_blip_does_not_split_the_pause() -> None:
+    """A 15 ms click 0.4 s into the pause is not where speech resumes."""
+    x = burst_signal([(0.2, 1.5), (1.9, 1.915), (2.3, 3.5)], 4.0)
+    onset = find_onset(energy_envelope(x), 2.1, lo=0.0, hi=4.0)
+    assert onset is not None and abs(onset.time - 2.3) <= 0.015
+
+
+def test_a_plosive_burst_before_its_vowel_is_speech() -> None:
+    """A 15 ms burst 40 ms before the vowel belongs to the word."""
+    x = burst_signal([(0.2, 1.5), (2.26, 2.275), (2.315, 3.5)], 4.0)
+    onset = find_onset(energy_envelope(x), 2.1, lo=0.0, hi=4.0)
+    assert onset is not None and abs(onset.time - 2.26) <= 0.015
+
+
+def test_no_pause_no_onset() -> None:
+    env = Envelope(db=np.full(800, -20.0, dtype=np.float32))
+    assert find_onset(env, 2.0, lo=0.0, hi=4.0) is None
+
+
+def test_a_word_that_swallowed_a_pause_starts_near_its_end() -> None:
+    words = [Word(text=t, start=s, end=e, probability=1.0) for t, s, e in [
+        ("the", 0.0, 0.2), ("river", 0.2, 0.55), ("rose.", 0.55, 0.9),
+        ("Then", 0.9, 2.2), ("it", 2.2, 2.35), ("fell", 2.35, 2.65)]]
+    tr = Transcript(words=words, language="en", duration_sec=3.0)
+    opts = AlignOptions()
+    rate = speech_rate(tr, opts)
+    assert 0.05 < rate < 0.1
+    assert word_start(words[3], rate=rate, opts=opts) == 2.2 - 5 * rate
+    assert word_start(words[1], rate=rate, opts=opts) == 0.2
+    assert speech_rate(tr, AlignOptions(seconds_per_char=0.08)) == 0.08
+
+
+class _Recorder:
+    """Stands in for the recogniser in `_fill_gaps`: records what it is asked to hear."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float]] = []
+
+    def transcribe(self, audio: np.ndarray, **kwargs: object) -> tuple[list[object], object]:
+        from types import SimpleNamespace
+
+        self.calls.append((0.0, len(audio) / RATE))
+        words = [SimpleNamespace(word=" hidden", start=0.5, end=0.9, probability=0.9),
+                 SimpleNamespace(word=" outside", start=len(audio) / RATE + 1.0,
+                                 end=len(audio) / RATE + 1.2, probability=0.9)]
+        return [SimpleNamespace(words=words)], SimpleNamespace(language="en")
+
+
+def test_a_skipped_stretch_with_speech_is_heard_again_and_silence_is_not() -> None:
+    from postprod.align.transcribe import TranscribeOptions, _fill_gaps
+
+    # Speech 0-2 s, silence 2-6 s, speech 6-12 s (the recogniser missed 6-10 s), speech 12-13 s.
+    x = burst_signal([(0.0, 2.0), (6.0, 12.0), (12.3, 13.0)], 14.0)
+    heard = [Word(text="a", start=0.1, end=1.9, probability=1.0),
+             Word(text="b", start=10.0, end=11.9, probability=1.0),
+             Word(text="c", start=12.3, end=13.0, probability=1.0)]
+    rec = _Recorder()
+    out = _fill_gaps(rec, x, heard, language="en", opts=TranscribeOptions())
+    assert len(rec.calls) == 1  # 1.9-10.0 holds speech; 13.0-14.0 is too short
+    assert [w.text for w in out] == ["a", "hidden", "b", "c"]
+    assert 1.9 <= out[1].start < out[1].end <= 10.0
+    silent_gap = [heard[0], Word(text="b", start=6.0, end=11.9, probability=1.0)]
+    quiet = burst_signal([(0.0, 2.0), (6.0, 12.0)], 12.0)
+    assert _fill_gaps(_Recorder(), quiet, silent_gap, language="en",
+                      opts=TranscribeOptions()) == silent_gap
+    assert _fill_gaps(rec, x, heard, language="en",
+                      opts=TranscribeOptions(gap_fill_sec=0)) == heard
