@@ -198,3 +198,17 @@ def test_transcript_words_are_timed_in_order(transcript, narration) -> None:
     assert np.all(np.diff(starts) >= 0)
     assert words.language == "en"
     assert abs(decoded.duration_sec - narration.duration_sec) < 0.002
+
+
+def test_an_anchor_inside_the_scene_gives_a_wide_honest_window(transcript, narration) -> None:
+    """Start cue unknown, anchor in the middle of the scene: the window reaches the anchor."""
+    req = scene_request()
+    req["scenes"][1]["startCueText"] = "Quietly the zebras assembled"
+    req["scenes"][1]["anchorText"] = "cold in the morning air"
+    resp = respond(transcript, req)
+    t = resp.data.transitions[0]
+    assert t.basis == "anchor" and t.confidence <= 0.3
+    words, _ = transcript
+    cold = next(w for w in words.words if w.text.lower() == "cold")
+    assert t.window.start_ms <= narration.onsets_ms[1] <= t.window.end_ms
+    assert t.window.end_ms >= round(cold.start * 1000)

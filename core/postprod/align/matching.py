@@ -22,6 +22,8 @@ class Candidate:
         basis: ``"startCue"`` or ``"anchor"``: which text placed it.
         lead_chars: characters of the phrase's leading tokens that are absent from the
             sequence (the start lies that much speech before ``pos``).
+        anchor_pos: for a start inferred from an anchor phrase that does not open the scene,
+            where that phrase begins (the scene starts at or before it); -1 otherwise.
     """
 
     pos: int
@@ -29,6 +31,7 @@ class Candidate:
     score: float
     basis: str = "startCue"
     lead_chars: int = 0
+    anchor_pos: int = -1
 
 
 class PhraseIndex:

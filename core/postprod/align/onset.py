@@ -96,6 +96,31 @@ def local_threshold(env: Envelope, t: float, *, radius_sec: float = 6.0,
     return float(floor + margin), float(floor)
 
 
+BLIP_SEC = 0.03
+"""Sounds this short with at least `BLIP_GAP_SEC` of pause on both sides are noise, not speech
+(a plosive burst is followed by its vowel within a few tens of ms)."""
+
+BLIP_GAP_SEC = 0.1
+
+
+def _close_blips(below: np.ndarray) -> np.ndarray:
+    """``below`` (pause mask per frame) with isolated short loud runs filled in as pause."""
+    out = below.copy()
+    edges = np.diff(np.concatenate(([0], (~below).astype(np.int8), [0])))
+    starts = np.nonzero(edges == 1)[0]
+    ends = np.nonzero(edges == -1)[0]
+    blip = max(1, round(BLIP_SEC / HOP_SEC))
+    gap = max(1, round(BLIP_GAP_SEC / HOP_SEC))
+    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        if e - s > blip or s == 0 or e >= len(below):
+            continue
+        before = s - (ends[k - 1] if k > 0 else 0)
+        after = (starts[k + 1] if k + 1 < len(starts) else len(below)) - e
+        if before >= gap and after >= gap:
+            out[s:e] = True
+    return out
+
+
 def find_onset(
     env: Envelope,
     t: float,
@@ -125,7 +150,7 @@ def find_onset(
     b = min(env.frames, int(min(hi, t + search_after) / HOP_SEC) + 8)
     if b - a < 4:
         return None
-    below = env.db[a:b] < thr
+    below = _close_blips(env.db[a:b] < thr)
     # Runs of below-threshold frames: starts and ends (exclusive) in frame units.
     edges = np.diff(np.concatenate(([0], below.astype(np.int8), [0])))
     starts = np.nonzero(edges == 1)[0]

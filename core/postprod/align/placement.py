@@ -22,7 +22,10 @@ from .matching import (
 from .onset import Envelope, energy_envelope, find_onset
 from .options import AlignOptions
 from .text import Tokens, tokenize_text, tokenize_words
-from .transcribe import Transcript
+from .transcribe import Transcript, Word
+
+ANCHOR_ONLY_CONFIDENCE = 0.3
+"""Highest confidence of a start inferred from an anchor phrase that does not open the scene."""
 
 _SENTENCE_END = (".", "!", "?", "…", ".”", "?”", "!”", '."', '?"', '!"')
 
@@ -72,14 +75,18 @@ class _Rough:
     basis: str
     evidence: float
     word_end: float = 0.0
+    latest: float | None = None
 
 
-def _sentence_starts_heard(transcript: Transcript, gap: float = 0.3) -> np.ndarray:
+def _sentence_starts_heard(transcript: Transcript, *, rate: float, opts: AlignOptions,
+                           gap: float = 0.3) -> np.ndarray:
+    """Words that open a sentence or follow a pause (a silent gap, or one the word swallowed)."""
     w = transcript.words
     starts = np.zeros(len(w), dtype=bool)
     for i in range(len(w)):
         starts[i] = (i == 0 or w[i - 1].text.endswith(_SENTENCE_END)
-                     or w[i].start - w[i - 1].end >= gap)
+                     or w[i].start - w[i - 1].end >= gap
+                     or word_start(w[i], rate=rate, opts=opts) - w[i - 1].end >= gap)
     return starts
 
 
@@ -125,37 +132,88 @@ def _candidates(
                     pos -= 1
             derived.append(Candidate(pos=pos, end=a.end,
                                      score=a.score * opts.anchor_score_factor, basis="anchor",
-                                     lead_chars=a.lead_chars if prefix else 0))
+                                     lead_chars=a.lead_chars if prefix else 0,
+                                     anchor_pos=-1 if prefix else a.pos))
         cues.append(sorted(found + derived, key=lambda c: (c.pos, c.basis != "startCue")))
         anchors.append(places)
     return cues, anchors
 
 
+def speech_rate(transcript: Transcript, opts: AlignOptions) -> float:
+    """Seconds per character of the narration: `AlignOptions.seconds_per_char`, or the median
+    over recognised words of duration / (letters + 1), within 0.04–0.12."""
+    if opts.seconds_per_char is not None:
+        return opts.seconds_per_char
+    per_char = [(w.end - w.start) / (_letters(w.text) + 1) for w in transcript.words
+                if w.end > w.start]
+    return float(np.clip(np.median(per_char), 0.04, 0.12)) if per_char else 0.065
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def word_start(word: Word, *, rate: float, opts: AlignOptions) -> float:
+    """Where ``word`` most likely starts, seconds.
+
+    The recogniser stretches a word that follows a pause back into the pause; a word far longer
+    than its letters need (`AlignOptions.swallow_factor`) is taken to start its expected length
+    before its end, which is timed more reliably. A word that ends a sentence is left alone:
+    the pause it holds is the one after it.
+    """
+    expected = (_letters(word.text) + 1) * rate
+    if word.text.endswith(_SENTENCE_END):
+        return word.start  # a sentence's last word stretches into the pause after it
+    if word.end - word.start > opts.swallow_factor * expected + opts.swallow_slack_sec:
+        return word.end - expected
+    return word.start
+
+
 def _heard_time(transcript: Transcript, heard: Tokens, j: int, lead_chars: int,
-                opts: AlignOptions) -> tuple[float, float]:
+                opts: AlignOptions, rate: float) -> tuple[float, float]:
     """(start, end) of the recognised word under token ``j``, start stepped back over
     ``lead_chars`` of unheard speech."""
     word = transcript.words[heard.owner[j]]
-    return max(0.0, word.start - lead_chars * opts.seconds_per_char), word.end
+    start = word_start(word, rate=rate, opts=opts)
+    return max(0.0, start - lead_chars * rate), word.end
 
 
 def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[str]],
                      anchor_toks: list[list[str]], opts: AlignOptions) -> list[_Rough | None]:
     index = PhraseIndex(heard.tokens)
-    word_starts = _sentence_starts_heard(transcript)
+    rate = speech_rate(transcript, opts)
+    word_starts = _sentence_starts_heard(transcript, rate=rate, opts=opts)
     tok_starts = np.array([word_starts[o] and (k == 0 or heard.owner[k - 1] != o)
                            for k, o in enumerate(heard.owner)], dtype=bool)
     cues, anchors = _candidates(index, cue_toks, anchor_toks, tok_starts, opts)
     chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
     chosen = _fill_by_prefix(chosen, heard.tokens, cue_toks, tok_starts)
+    chosen = [_to_boundary(c, heard.tokens, cue, tok_starts) for c, cue in
+              zip(chosen, cue_toks, strict=True)]
     out: list[_Rough | None] = []
     for c in chosen:
         if c is None:
             out.append(None)
             continue
-        start, end = _heard_time(transcript, heard, c.pos, c.lead_chars, opts)
-        out.append(_Rough(time=start, basis=c.basis, evidence=c.score, word_end=end))
+        start, end = _heard_time(transcript, heard, c.pos, c.lead_chars, opts, rate)
+        latest = (None if c.anchor_pos < 0
+                  else max(start, transcript.words[heard.owner[c.anchor_pos]].end))
+        out.append(_Rough(time=start, basis=c.basis, evidence=c.score, word_end=end,
+                          latest=latest))
     return out
+
+
+def _to_boundary(c: Candidate | None, seq: list[str], cue: list[str],
+                 sentence_start: np.ndarray) -> Candidate | None:
+    """A cue whose misheard first word was paired with the last word before a pause starts
+    after that pause (``every year. | Here, later`` for "Years later")."""
+    if c is None or c.lead_chars or not cue or c.pos + 1 >= min(c.end, len(seq)):
+        return c
+    j = c.pos
+    if seq[j] == cue[0] or sentence_start[j] or not sentence_start[j + 1]:
+        return c
+    return Candidate(pos=j + 1, end=c.end, score=c.score, basis=c.basis,
+                     anchor_pos=c.anchor_pos)
 
 
 def _fill_by_prefix(chosen: list[Candidate | None], seq: list[str], cue_toks: list[list[str]],
@@ -186,6 +244,7 @@ def _fill_by_prefix(chosen: list[Candidate | None], seq: list[str], cue_toks: li
 def _rough_from_script(transcript: Transcript, heard: Tokens, narration: str,
                        cue_toks: list[list[str]], anchor_toks: list[list[str]],
                        opts: AlignOptions) -> list[_Rough | None]:
+    rate = speech_rate(transcript, opts)
     script = tokenize_text(narration, language=transcript.language)
     index = PhraseIndex(script.tokens)
     starts = _sentence_starts_text(narration, script)
@@ -202,7 +261,7 @@ def _rough_from_script(transcript: Transcript, heard: Tokens, narration: str,
         for k in range(c.pos, min(len(script.tokens), c.pos + 12)):
             j = int(tmap.target[k])
             if j >= 0:
-                start, end = _heard_time(transcript, heard, j, lead, opts)
+                start, end = _heard_time(transcript, heard, j, lead, opts, rate)
                 placed = _Rough(time=start, basis=c.basis,
                                 evidence=c.score * (0.5 + 0.5 * tmap.support(c.pos)),
                                 word_end=end if lead == 0 else start)
@@ -262,8 +321,8 @@ def place_scenes(
 
     calibration_model = opts.calibration_model or model
     times: list[float | None] = [None] * n
-    info: list[tuple[str, str, float, float | None, tuple[float, float] | None, ClassStats]
-               | None] = [None] * n
+    info: list[tuple[str, str, float, float | None, tuple[float, float] | None, ClassStats,
+                     float | None] | None] = [None] * n
     times[0] = 0.0
     last = 0.0
     for i in range(1, n):
@@ -292,7 +351,7 @@ def place_scenes(
         if t <= last:
             continue
         times[i] = t
-        info[i] = (r.basis, cls, r.evidence, r.time, pause, st)
+        info[i] = (r.basis, cls, r.evidence, r.time, pause, st, r.latest)
         last = t
 
     weights = [max(1, len(s.anchor_text) + len(s.start_cue_text)) for s in request.scenes]
@@ -320,11 +379,17 @@ def place_scenes(
                          "narration; it is placed between its neighbours in proportion to its "
                          "text")))
             continue
-        basis, cls, evidence, raw, pause, st = item
+        basis, cls, evidence, raw, pause, st, latest = item
         conf = st.p250 * (0.6 + 0.4 * min(1.0, max(0.0, evidence)))
+        window = (t + st.lo_ms / 1000.0, t + st.hi_ms / 1000.0)
+        if latest is not None:
+            # Placed from an anchor inside the scene: the start lies anywhere between the
+            # previous scene and that anchor; the sentence start is only the likeliest place.
+            window = (filled[i - 1], max(window[1], latest))
+            conf = min(conf, ANCHOR_ONLY_CONFIDENCE)
         out.append(ScenePlacement(
             index=i, time_sec=t, basis=basis, evidence_class=cls, evidence=round(evidence, 3),
-            window_sec=(t + st.lo_ms / 1000.0, t + st.hi_ms / 1000.0),
+            window_sec=window,
             confidence=round(min(1.0, max(0.0, conf)), 3), raw_time_sec=raw, pause_sec=pause,
             shift_ms=st.shift_ms))
     return Placement(scenes=out, warnings=warnings, mode=mode)
