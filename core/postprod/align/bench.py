@@ -37,7 +37,7 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
         for item in items:
             r, stats, extra = evaluate_item(item, model=model, options=options)
             rows += r
-            _save_transcript(extra["transcript"],
+            save_transcript(extra["transcript"],
                              out_dir / "transcripts" / f"{model}-{item.name}.json")
             runs.append(stats)
             echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
@@ -53,7 +53,7 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
     return result
 
 
-def _save_transcript(transcript: Transcript, path: Path) -> None:
+def save_transcript(transcript: Transcript, path: Path) -> None:
     """Keep what the recogniser heard, so placement settings can be studied without rerunning it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"language": transcript.language,

@@ -15,7 +15,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from .calibration import CALIBRATION_FILE, fit_class
+from .bench import load_transcript, save_transcript
+from .calibration import CALIBRATION_FILE, DEFAULTS, ClassStats, fit_class
 from .corpus import build_corpus
 from .evaluation import SceneRow, evaluate_item
 from .options import AlignOptions
@@ -38,8 +39,16 @@ def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
         groups[f"*:{basis}:{how}"].append(residual)
     out = {}
     for cls, res in sorted(groups.items()):
-        if len(res) >= MIN_CLASS_CUTS or cls.startswith("*:"):
+        if len(res) >= MIN_CLASS_CUTS:
             out[cls] = fit_class(res).__dict__
+        elif cls.startswith("*:"):
+            # Too few cuts for honest 5 %/95 % points: keep the median, widen to the default.
+            fitted = fit_class(res)
+            default = DEFAULTS["onset" if cls.endswith(":onset") else "raw"]
+            out[cls] = ClassStats(shift_ms=fitted.shift_ms,
+                                  lo_ms=min(fitted.lo_ms, default.lo_ms),
+                                  hi_ms=max(fitted.hi_ms, default.hi_ms),
+                                  p250=min(fitted.p250, default.p250), n=fitted.n).__dict__
     return out
 
 
@@ -47,7 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     """Build the dev corpus, align with each model, write the calibration table."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--models", default="tiny.en,base")
-    ap.add_argument("--out", default=None, help="keep the dev corpus here")
+    ap.add_argument("--out", default=None,
+                    help="keep the dev corpus and its transcripts here (reused when present)")
     ap.add_argument("--write", default=str(CALIBRATION_FILE))
     args = ap.parse_args(argv)
     models = [m for m in args.models.split(",") if m]
@@ -59,8 +69,11 @@ def main(argv: list[str] | None = None) -> None:
         for model in models:
             rows: list[SceneRow] = []
             for item in items:
-                r, stats, _ = evaluate_item(item, model=model, options=opts,
-                                            methods=("script", "cues"))
+                kept = root / "transcripts" / f"{model}-{item.name}.json"
+                r, stats, extra = evaluate_item(
+                    item, model=model, options=opts, methods=("script", "cues"),
+                    transcript=load_transcript(kept) if kept.is_file() else None)
+                save_transcript(extra["transcript"], kept)
                 rows += r
                 print(f"{model} {item.name}: {len(r)} cuts, RTF {stats.rtf:.3f}")
             table[model] = fit(rows)

@@ -178,8 +178,13 @@ class _PeakRss:
 
 def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None = None,
                   methods: tuple[str, ...] = ("script", "cues", "baseline"),
+                  transcript: Transcript | None = None,
                   ) -> tuple[list[SceneRow], RunStats, dict[str, Any]]:
     """Align ``item`` with ``model`` once and score every method on that one transcription.
+
+    Args:
+        transcript: a recognition of this item kept from an earlier run; the recogniser is
+            not run then (timings in the returned cost are then meaningless).
 
     Returns:
         rows, cost, and ``{"transcript": Transcript, "envelope": Envelope}`` for reuse.
@@ -187,14 +192,17 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
     from ..models.whisper import load_whisper
 
     opts = options or AlignOptions()
-    load_whisper(model, cpu_threads=opts.cpu_threads)  # load excluded from timing
+    if transcript is None:
+        load_whisper(model, cpu_threads=opts.cpu_threads)  # load excluded from timing
     req = parse_request(item.request)
     with _PeakRss() as mem:
         t0 = time.perf_counter()
         decoded = load_audio(item.audio_path, tier="enterprise")
         t1 = time.perf_counter()
-        transcript = transcribe_words(decoded.samples, model=model, language=req.language_code,
-                                      options=opts.transcribe_options())
+        if transcript is None:
+            transcript = transcribe_words(decoded.samples, model=model,
+                                          language=req.language_code,
+                                          options=opts.transcribe_options())
         t2 = time.perf_counter()
         env = energy_envelope(decoded.samples)
         placement = place_scenes(transcript, env, req, options=opts, model=model)
