@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from postprod.align.onset import HOP_SEC, Envelope, energy_envelope, find_onset
@@ -101,3 +103,18 @@ def test_a_skipped_stretch_with_speech_is_heard_again_and_silence_is_not() -> No
                       opts=TranscribeOptions()) == silent_gap
     assert _fill_gaps(rec, x, heard, language="en",
                       opts=TranscribeOptions(gap_fill_sec=0)) == heard
+
+
+def test_long_audio_is_cut_in_pauses_and_fully_covered() -> None:
+    from postprod.align.transcribe import chunk_bounds
+
+    speech = [(k * 2.0 + 0.3, k * 2.0 + 1.6) for k in range(20)]  # pauses 1.6-2.3 s mod 2
+    x = burst_signal(speech, 40.0)
+    bounds = chunk_bounds(x, chunk_sec=10.0, search_sec=3.0)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(x)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    assert 3 <= len(bounds) <= 5
+    for _, cut in bounds[:-1]:
+        t = cut / RATE
+        assert not any(a <= t <= b for a, b in speech), t  # never inside a word
+    assert chunk_bounds(x[: 12 * RATE], chunk_sec=10.0, search_sec=3.0) == [(0, 12 * RATE)]
