@@ -13,7 +13,10 @@ import hashlib
 import math
 import os
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Connection,
     Engine,
     ForeignKey,
     Index,
@@ -207,7 +211,22 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # SQLite has one writer at a time, and a connection that finds the file locked waits in
+        # its busy handler, which sleeps in steps of up to 100 ms. Threads of this process
+        # queue on a lock instead and wake as soon as the writer before them commits; only
+        # other processes meet the busy handler. PostgreSQL locks rows and needs none of this.
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         metadata.create_all(self.engine)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (committed on leaving, rolled back on an exception)."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -238,7 +257,7 @@ class Ledger:
             expires_at_ms = t + round(days * DAY_MS)
         api_key = KEY_PREFIX + secrets.token_urlsafe(32)
         key_id = f"key_{ULID()}"
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(insert(api_keys).values(
                 id=key_id, key_hash=hash_key(api_key), key_prefix=api_key[:12], tier=tier,
                 balance=credits, created_at_ms=t, expires_at_ms=expires_at_ms, revoked=False,
@@ -266,7 +285,7 @@ class Ledger:
         """Add ``credits`` (> 0) to a key's balance; KeyError for an unknown id."""
         if credits <= 0:
             raise ValueError("credits must be > 0")
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             res = conn.execute(update(api_keys).where(api_keys.c.id == key_id)
                                .values(balance=api_keys.c.balance + credits))
             if res.rowcount != 1:
@@ -279,7 +298,7 @@ class Ledger:
 
     def revoke(self, key_id: str) -> KeyInfo:
         """Revoke a key for good; KeyError for an unknown id."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             res = conn.execute(update(api_keys).where(api_keys.c.id == key_id)
                                .values(revoked=True))
             if res.rowcount != 1:
@@ -329,7 +348,7 @@ class Ledger:
         if limit.unlimited:
             return
         t = now_ms() if at_ms is None else at_ms
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             # Write first: takes SQLite's write lock / the key's row lock before counting.
             conn.execute(update(api_keys).where(api_keys.c.id == key_id)
                          .values(last_request_at_ms=t))
@@ -363,7 +382,7 @@ class Ledger:
         time. Raises `InsufficientCredits` (nothing charged) when the balance is short.
         """
         t = now_ms() if at_ms is None else at_ms
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             res = conn.execute(update(api_keys)
                                .where(api_keys.c.id == key_id, api_keys.c.balance >= cost)
                                .values(balance=api_keys.c.balance - cost))
