@@ -196,6 +196,29 @@ def test_compose_page_builds_and_offers_downloads(sample_media: Path) -> None:
     assert "changed since this timeline was built" in _texts(at.warning)
 
 
+def test_compose_target_editor_reaches_the_manifest_and_the_exports(sample_media: Path) -> None:
+    at = _with_alignment(sample_media)
+    at.switch_page("views/compose.py").run()
+    at.selectbox(key="compose_target").select("fcpx").run()
+    at.button(key="run_compose").click().run()
+    assert not at.exception, at.exception
+    composed = at.session_state["compose_result"]
+    assert composed["manifest"]["output"]["targetConsumer"] == "fcpx"
+    labels = [b.label for b in at.get("download_button")]
+    assert any(label.endswith(".fcpxml") for label in labels), labels
+    at.selectbox(key="compose_target").select("resolve").run()
+    assert "changed since this timeline was built" in _texts(at.warning)
+    at.button(key="run_compose").click().run()
+    composed = at.session_state["compose_result"]
+    assert composed["manifest"]["output"]["targetConsumer"] == "resolve"
+    timeline = otio.adapters.read_from_string(composed["otio_json"], "otio_json")
+    assert timeline.global_start_time is not None
+    assert timeline.global_start_time.to_seconds() == 3600  # Resolve's 01:00:00:00
+    at.switch_page("views/align.py").run()
+    at.switch_page("views/compose.py").run()
+    assert at.selectbox(key="compose_target").value == "resolve"  # kept across pages
+
+
 def test_compose_page_refuses_blocking_starts(sample_media: Path) -> None:
     at = _with_alignment(sample_media)
     starts = list(at.session_state["starts_ms"])

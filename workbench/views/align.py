@@ -168,7 +168,8 @@ rows: list[dict[str, Any]] = [{
     "scene": c.index, "id": c.scene_id, "startMs": c.start_ms, "alignedMs": c.model_start_ms,
     "window": (f"{c.window_start_ms}–{c.window_end_ms}" if c.window_start_ms is not None
                else "—"),
-    "confidence": transitions[c.index - 1].confidence if c.index > 0 else None,
+    # scene 0 has no cut before it: a dash rather than the grid's grey "None"
+    "confidence": f"{transitions[c.index - 1].confidence:.2f}" if c.index > 0 else "—",
     "basis": transitions[c.index - 1].basis if c.index > 0 else "offset",
     "check": f"{status_icons[c.status]} {c.message}",
 } for c in checks]
@@ -189,7 +190,7 @@ st.data_editor(
                                                  format="%d"),
         "alignedMs": st.column_config.NumberColumn("aligned (ms)", format="%d"),
         "window": st.column_config.TextColumn("90 % window (ms)"),
-        "confidence": st.column_config.NumberColumn("confidence", format="%.2f"),
+        "confidence": st.column_config.TextColumn("confidence"),
         "check": st.column_config.TextColumn("check", width="large"),
     })
 
