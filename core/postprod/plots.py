@@ -184,8 +184,10 @@ def timeline_figure(timeline: Any, *, height_px: int | None = None) -> go.Figure
 
     fig = go.Figure()
     tracks = list(timeline.tracks)
-    names = [f"{t.kind[0]}{i + 1}: {t.name}" if t.name else f"{t.kind}{i + 1}"
-             for i, t in enumerate(tracks)]
+    names = []
+    for i, t in enumerate(tracks):
+        slot = f"{t.kind[0]}{i + 1}"
+        names.append(f"{slot}: {t.name}" if t.name and t.name != slot else t.name or slot)
     palette = {"Video": "#4a6fa5", "Audio": "#2e9d5b"}
     for track, label in zip(tracks, names, strict=True):
         xs: list[float] = []
@@ -217,6 +219,7 @@ def timeline_figure(timeline: Any, *, height_px: int | None = None) -> go.Figure
                 showlegend=False))
     fig.update_layout(
         barmode="overlay", height=height_px or 120 + 60 * max(1, len(tracks)),
+        uniformtext={"minsize": 9, "mode": "hide"},  # no clipped names on slivers
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         xaxis={"title": {"text": "seconds"}},
         yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": names},

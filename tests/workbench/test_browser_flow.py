@@ -123,9 +123,11 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     download_info.value.save_as(target)
     elapsed = time.monotonic() - t0
     marks["compose+download"] = elapsed - sum(marks.values())
-    print(f"\nworkbench: 'Open the sample project' to the .otio download took {elapsed:.1f} s ("
-          + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()) + "); load average "
-          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    timing = (f"workbench: 'Open the sample project' to the .otio download took {elapsed:.1f} s ("
+              + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()) + "); load average "
+              + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print("\n" + timing)
+    (screenshots_dir / "timing.txt").write_text(timing + "\n", encoding="utf-8")
     _idle(page)
     # the four pages after the run (outside the timed span)
     _shot(page, screenshots_dir / "4_compose.png")

@@ -87,3 +87,5 @@ def test_timeline_figure_draws_each_clip_at_its_range(sample_media) -> None:
     assert sorted(got) == sorted(expected)
     assert len(bars) == sum(1 for t in timeline.tracks if t.find_clips(shallow_search=True))
     assert any(t.name == "transition" for t in fig.data)  # the sample has a crossfade
+    rows = list(fig.layout.yaxis.categoryarray)
+    assert rows[0] == "V1" and all(": " in r for r in rows[1:]), rows  # "V1", "A2: narration"
