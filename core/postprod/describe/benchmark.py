@@ -80,19 +80,52 @@ _SCENES: dict[str, tuple[str, ...]] = {
     "grass": ("Finally, the meadow grass sways gently in the wind.",),
 }
 
+_SECOND_SCENES: dict[str, tuple[str, ...]] = {
+    "coffee": ("A cup of espresso waits on the saucer, still steaming.",
+               "The first sip always tastes the best."),
+    "chelsea": ("Curled up by the window, the tabby keeps one eye open.",
+                "He has been asleep most of the afternoon."),
+    "astronaut": ("Here is the crew's commander, in her orange flight suit, with the flag "
+                  "behind her.", "Years of training have led to this day."),
+    "rocket": ("The launch vehicle towers over the pad.",
+               "Its fuel tanks are filled in the early hours."),
+    "camera": ("A man in a dark coat looks through the viewfinder of an old camera.",
+               "The picture he takes will hang in a gallery."),
+    "page": ("Printed text covers the page of an old book about coins.",
+             "The diagrams are faded."),
+    "hubble_deep_field": ("Every speck in this picture is a galaxy far away.",
+                          "The light left them billions of years ago."),
+    "stereo_motorcycle": ("A red motorcycle is parked among boxes and tools.",
+                          "Nobody has ridden it for years."),
+    "coins": ("Dozens of old coins are laid out in rows.",
+              "Collectors would pay a fortune for some of them."),
+    "moon": ("The full moon hangs over the valley.",
+             "Its craters are clear even without a telescope."),
+    "brick": ("Rough bricks make up the wall.", "The mortar has crumbled in places."),
+    "grass": ("Green grass covers the field.", "It moves in the wind."),
+}
+"""A second narration per photo, written after the segmentation weights were chosen and never
+used to tune them: the check that the cues do not just fit our first texts."""
+
+_BOARD_PHOTOS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("morning-4", ("coffee", "chelsea", "rocket", "astronaut")),
+    ("studio-6", ("camera", "page", "coffee", "stereo_motorcycle", "chelsea",
+                  "hubble_deep_field")),
+    ("space-8", ("rocket", "astronaut", "moon", "hubble_deep_field", "coins", "coffee", "page",
+                 "camera")),
+    ("all-12", ("coffee", "chelsea", "astronaut", "rocket", "camera", "page",
+                "hubble_deep_field", "stereo_motorcycle", "coins", "moon", "brick", "grass")),
+)
+
 STORYBOARDS: tuple[Storyboard, ...] = tuple(
     Storyboard(name=name, photos=photos, sentences=tuple(_SCENES[p] for p in photos))
-    for name, photos in (
-        ("morning-4", ("coffee", "chelsea", "rocket", "astronaut")),
-        ("studio-6", ("camera", "page", "coffee", "stereo_motorcycle", "chelsea",
-                      "hubble_deep_field")),
-        ("space-8", ("rocket", "astronaut", "moon", "hubble_deep_field", "coins", "coffee",
-                     "page", "camera")),
-        ("all-12", ("coffee", "chelsea", "astronaut", "rocket", "camera", "page",
-                    "hubble_deep_field", "stereo_motorcycle", "coins", "moon", "brick",
-                    "grass")),
-    )
-)
+    for name, photos in _BOARD_PHOTOS)
+
+SECOND_STORYBOARDS: tuple[Storyboard, ...] = tuple(
+    Storyboard(name=f"{name}-second", photos=photos,
+               sentences=tuple(_SECOND_SCENES[p] for p in photos))
+    for name, photos in _BOARD_PHOTOS)
+"""The same photo sequences with the second narrations (reported, not tuned on)."""
 
 
 def photo_rgb(name: str) -> np.ndarray:
@@ -134,6 +167,12 @@ def _load() -> float:
         return float(os.getloadavg()[0])
     except OSError:
         return float("nan")
+
+
+def _children_cpu_ms() -> float:
+    """CPU time of finished child processes (tesseract), ms."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r.ru_utime + r.ru_stime) * 1000.0
 
 
 def _peak_rss_mb() -> float:
@@ -212,21 +251,28 @@ def run_benchmark(*, repeats: int = 3, quick: bool = False) -> list[BenchRow]:
     ana_cpu = [c for _, c in ana]
     rows.append(BenchRow("classifier only, ms/image (median over photos)",
                          f"{np.median(clf_ms):.0f} (max {max(clf_ms):.0f})"))
-    med = float(np.median(ana_ms))
-    rows.append(BenchRow("classifier + analysis, ms/image (no OCR)",
-                         f"{med:.0f} (max {max(ana_ms):.0f})", "<= 150", med <= 150,
-                         notes=[f"CPU {np.median(ana_cpu):.0f} ms/image (all threads); "
-                                f"load average {_load():.2f}"]))
+    cpu = float(np.median(ana_cpu))
+    rows.append(BenchRow("classifier + analysis, CPU ms/image (no OCR)",
+                         f"{cpu:.0f} (max {max(ana_cpu):.0f})", "<= 150", cpu <= 150,
+                         notes=["single-threaded: CPU time is the wall time on a free core"]))
+    rows.append(BenchRow("classifier + analysis, wall ms/image (no OCR)",
+                         f"{np.median(ana_ms):.0f} (max {max(ana_ms):.0f})",
+                         notes=[f"load average {_load():.2f} on {available_cores()} cores"]))
     images = [jpegs[p] for p in photos]
     for style in ("short", "normal", "detailed"):
         ms = _time_ms(partial(describe_scenes, images, {"hints": {"style": style}}),
                       1 if quick else 2) / len(images)
         rows.append(BenchRow(f"describe_scenes end to end, style {style}, ms/image",
                              f"{ms:.0f}", notes=["decode + analysis + wording, JPEG input"]))
-    ocr_ms = [_time_ms(partial(analyze_image, rgbs[p], extra_detail=True), 1) for p in photos]
-    rows.append(BenchRow("extraDetail (10 labels + OCR + palette), ms/image",
+    ocr_ms, ocr_cpu = [], []
+    for p in photos:
+        before = _children_cpu_ms()
+        ocr_ms.append(_time_ms(partial(analyze_image, rgbs[p], extra_detail=True), 1))
+        ocr_cpu.append(_children_cpu_ms() - before)
+    rows.append(BenchRow("extraDetail (10 labels + OCR + palette), wall ms/image",
                          f"{np.median(ocr_ms):.0f} (max {max(ocr_ms):.0f})",
-                         notes=["OCR dominates; reported separately"]))
+                         notes=[f"of which tesseract CPU {np.median(ocr_cpu):.0f} ms "
+                                f"(max {max(ocr_cpu):.0f}); load average {_load():.2f}"]))
     # label accuracy
     top1 = top5 = 0
     labelled = [p for p in photos if p in TRUE_LABELS]
@@ -265,6 +311,21 @@ def run_benchmark(*, repeats: int = 3, quick: bool = False) -> list[BenchRow]:
                          "100 %", rules_ok))
     rows.append(BenchRow("overlapping anchors", str(tot["overlaps"]), "0",
                          tot["overlaps"] == 0))
+    if not quick:
+        second = {"inside": 0, "start": 0, "n": 0, "overlaps": 0}
+        second_ok = True
+        for board in SECOND_STORYBOARDS:
+            resp = describe_scenes([photo_jpeg(p) for p in board.photos],
+                                   {"narrationText": board.narration})
+            sc = cue_scores(board, resp)
+            for k in second:
+                second[k] += sc[k]
+            second_ok &= sc["order_ok"]
+        rows.append(BenchRow(
+            "second narrations (not tuned on): anchor inside / start exact",
+            f"{second['inside']}/{second['n']} / {second['start']}/{second['n']}",
+            notes=[f"rules {'100 %' if second_ok else 'FAIL'}, "
+                   f"{second['overlaps']} overlaps"]))
     rows.append(BenchRow("peak memory (RSS, MB)", f"{_peak_rss_mb():.0f}"))
     return rows
 
