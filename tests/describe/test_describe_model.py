@@ -178,6 +178,6 @@ def test_cli_describe_price_and_errors(tmp_path, photos: dict[str, bytes]) -> No
     meta.write_text(json.dumps({"hints": {"style": "detailed"}}))
     bad = runner.invoke(main, ["describe", str(img), "--metadata", str(meta), "--tier", "free"])
     assert bad.exit_code == 2
-    envelope = json.loads(bad.stderr[bad.stderr.index("{"):])  # after the progress bar
+    envelope = json.loads(bad.stderr)  # the envelope alone: no progress bar before it
     assert envelope["error"]["code"] == "TIER_FEATURE_NOT_AVAILABLE"
     assert envelope["meta"]["requestId"].startswith("req_")

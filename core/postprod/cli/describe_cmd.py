@@ -27,9 +27,11 @@ _METADATA = click.option("--metadata", "metadata", type=click.Path(exists=True, 
 def describe_command(images: tuple[Path, ...], metadata: Path | None, tier: str,
                      captioner_dir: Path | None) -> None:
     """Describe scene IMAGES (in order); with narration, add cues for `postprod timestamps`."""
-    from ..describe import describe_scenes
+    from ..describe import describe_scenes, quote_describe
 
     meta = metadata.read_bytes() if metadata else None
+    # Request errors before the progress bar opens, so stderr holds the envelope alone.
+    quote_describe(list(images), meta, tier=tier)  # type: ignore[arg-type]
     with progress_bar("describe") as on_progress:
         response = describe_scenes(list(images), meta, tier=tier,  # type: ignore[arg-type]
                                    captioner=captioner_dir, progress=on_progress)
