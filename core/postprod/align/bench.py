@@ -41,7 +41,7 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
                              out_dir / "transcripts" / f"{model}-{item.name}.json")
             runs.append(stats)
             echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
-                 f"RTF {stats.rtf:.3f}  peak {stats.peak_rss_mb:.0f} MB")
+                 f"RTF {stats.rtf:.3f} (CPU {stats.cpu_rtf:.3f})  peak {stats.peak_rss_mb:.0f} MB")
     summary = _table(rows, runs, models, echo)
     long_items = [i for i in items if i.duration_sec >= 1200]
     if long_items:
@@ -81,7 +81,7 @@ def _table(rows: list[SceneRow], runs: list[RunStats], models: list[str], echo: 
            ) -> dict[str, Any]:
     head = (f"{'model':8s} {'method':22s} {'n':>4s} {'MAE':>6s} {'med':>5s} {'P90':>6s} "
             f"{'≤100':>6s} {'≤250':>6s} {'≤500':>6s} {'>2s':>4s} {'cover':>6s} {'width':>6s} "
-            f"{'RTF':>6s} {'peakMB':>7s}")
+            f"{'RTF':>6s} {'cpuRTF':>6s} {'peakMB':>7s}")
     echo("")
     echo(head)
     echo("-" * len(head))
@@ -90,13 +90,16 @@ def _table(rows: list[SceneRow], runs: list[RunStats], models: list[str], echo: 
     summary: dict[str, Any] = {}
     for model in models:
         mruns = [r for r in runs if r.model == model]
-        rtf = sum(r.elapsed_sec for r in mruns) / max(sum(r.audio_sec for r in mruns), 1e-9)
+        audio = max(sum(r.audio_sec for r in mruns), 1e-9)
+        rtf = sum(r.elapsed_sec for r in mruns) / audio
+        cpu_rtf = sum(r.cpu_sec / max(r.threads, 1) for r in mruns) / audio
         peak = max((r.peak_rss_mb for r in mruns), default=0.0)
         for method in ("script", "cues", "baseline"):
             s = summarize([r for r in rows if r.model == model and r.method == method])
             if not s.get("n"):
                 continue
             s["rtf"] = rtf
+            s["cpu_rtf"] = cpu_rtf
             s["peak_mb"] = peak
             summary[f"{model}/{method}"] = s
             cover = "-" if method == "baseline" else f"{s['coverage']:5.1f}%"
@@ -104,11 +107,12 @@ def _table(rows: list[SceneRow], runs: list[RunStats], models: list[str], echo: 
             echo(f"{model:8s} {labels[method]:22s} {s['n']:4d} {s['mae_ms']:6.0f} "
                  f"{s['median_ms']:5.0f} {s['p90_ms']:6.0f} {s['within_100']:5.1f}% "
                  f"{s['within_250']:5.1f}% {s['within_500']:5.1f}% {s['fail_2s']:4d} "
-                 f"{cover:>6s} {width:>6s} {rtf:6.3f} {peak:7.0f}")
+                 f"{cover:>6s} {width:>6s} {rtf:6.3f} {cpu_rtf:6.3f} {peak:7.0f}")
     echo("")
     echo("MAE and median in ms of |error|; cover = share of true cuts inside the 90 % window; "
          "width = median window width, ms; RTF = (decode + recognition + placement) / audio "
-         f"length, model load excluded; load average {_load()}")
+         "length, model load excluded; cpuRTF = the same stages' CPU seconds per recogniser "
+         f"thread / audio length (other load not counted); load average {_load()}")
     return summary
 
 

@@ -67,6 +67,8 @@ class RunStats:
         elapsed_sec: decode + recognition + placement, seconds (model load excluded).
         transcribe_sec: recognition alone, seconds.
         peak_rss_mb: highest resident memory of the process while it ran, MB.
+        cpu_sec: CPU seconds the process used for the same stages (all threads).
+        threads: recogniser threads (the cores it may use).
     """
 
     item: str
@@ -75,11 +77,19 @@ class RunStats:
     elapsed_sec: float
     transcribe_sec: float
     peak_rss_mb: float
+    cpu_sec: float = 0.0
+    threads: int = 1
 
     @property
     def rtf(self) -> float:
         """Real-time factor: elapsed / audio (0.1 = ten times faster than real time)."""
         return self.elapsed_sec / max(self.audio_sec, 1e-9)
+
+    @property
+    def cpu_rtf(self) -> float:
+        """CPU seconds per thread / audio: the real-time factor on idle cores (other load on
+        the machine does not count)."""
+        return self.cpu_sec / max(self.threads, 1) / max(self.audio_sec, 1e-9)
 
 
 def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str, model: str,
@@ -189,7 +199,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
     Returns:
         rows, cost, and ``{"transcript": Transcript, "envelope": Envelope}`` for reuse.
     """
-    from ..models.whisper import load_whisper
+    from ..models.whisper import available_cpu_threads, load_whisper
 
     opts = options or AlignOptions()
     if transcript is None:
@@ -197,6 +207,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
     req = parse_request(item.request)
     with _PeakRss() as mem:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         decoded = load_audio(item.audio_path, tier="enterprise")
         t1 = time.perf_counter()
         if transcript is None:
@@ -207,6 +218,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
         env = energy_envelope(decoded.samples)
         placement = place_scenes(transcript, env, req, options=opts, model=model)
         t3 = time.perf_counter()
+        c3 = time.process_time()
     rows: list[SceneRow] = []
     for method in methods:
         if method == "baseline":
@@ -224,7 +236,8 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
                       placement=p)
     stats = RunStats(item=item.name, model=model, audio_sec=decoded.duration_sec,
                      elapsed_sec=(t1 - t0) + (t3 - t1), transcribe_sec=t2 - t1,
-                     peak_rss_mb=mem.peak / 1e6)
+                     peak_rss_mb=mem.peak / 1e6, cpu_sec=c3 - c0,
+                     threads=opts.cpu_threads or available_cpu_threads())
     return rows, stats, {"transcript": transcript, "envelope": env}
 
 

@@ -30,7 +30,7 @@ class AlignOptions:
     gap_fill_sec: float = 3.0
     """Stretches this long without recognised words but with speech are recognised again on
     their own, seconds; 0 = off."""
-    min_cue_score: float = 0.62
+    min_cue_score: float = 0.55
     """Lowest character similarity (0–1) at which a cue phrase counts as found."""
     candidates_per_scene: int = 6
     """Places kept per cue for the joint monotonic choice."""
@@ -57,6 +57,9 @@ class AlignOptions:
     a pause: its start is taken as its end minus its expected length."""
     swallow_slack_sec: float = 0.25
     """Slack of that test, seconds."""
+    squeeze_factor: float = 0.4
+    """A recognised word shorter than this × its expected length was squeezed by the
+    recogniser; its start is likewise taken as its end minus its expected length."""
     calibration_model: str | None = None
     """Calibration table to use; None = the one of the model that recognised the audio."""
 

@@ -159,12 +159,16 @@ def word_start(word: Word, *, rate: float, opts: AlignOptions) -> float:
     The recogniser stretches a word that follows a pause back into the pause; a word far longer
     than its letters need (`AlignOptions.swallow_factor`) is taken to start its expected length
     before its end, which is timed more reliably. A word that ends a sentence is left alone:
-    the pause it holds is the one after it.
+    the pause it holds is the one after it. A word squeezed to almost no length
+    (`AlignOptions.squeeze_factor`) gets the same treatment.
     """
     expected = (_letters(word.text) + 1) * rate
+    length = word.end - word.start
+    if length < opts.squeeze_factor * expected:
+        return max(0.0, word.end - expected)  # squeezed to nothing: its start is unreliable
     if word.text.endswith(_SENTENCE_END):
         return word.start  # a sentence's last word stretches into the pause after it
-    if word.end - word.start > opts.swallow_factor * expected + opts.swallow_slack_sec:
+    if length > opts.swallow_factor * expected + opts.swallow_slack_sec:
         return word.end - expected
     return word.start
 
