@@ -38,6 +38,17 @@ def test_no_image_is_a_validation_error() -> None:
     assert (err.code, err.field) == ("VALIDATION_ERROR", "images")
 
 
+@pytest.mark.parametrize("tier,limit", [("free", 5_000_000), ("premium", 50_000_000),
+                                        ("enterprise", 100_000_000)])
+def test_total_bytes_boundary_per_tier(tier: str, limit: int) -> None:
+    head = b"\xff\xd8\xff"
+    at = _err([head + b"\0" * (limit - 3)], None, tier)
+    assert at.code == "IMAGE_UNDECODABLE"  # within the byte limit: the header is read next
+    over = _err([head + b"\0" * (limit - 2)], None, tier)
+    assert (over.code, over.field) == ("PAYLOAD_TOO_LARGE", "images")
+    assert f"{limit:,}" in (over.allowed or "")
+
+
 def test_total_bytes_limit_is_checked_before_decoding() -> None:
     fake = b"\xff\xd8\xff" + b"\0" * 2_600_000  # never decoded: the byte limit comes first
     err = _err([fake, fake], None, "free")
