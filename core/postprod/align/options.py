@@ -30,7 +30,7 @@ class AlignOptions:
     gap_fill_sec: float = 3.0
     """Stretches this long without recognised words but with speech are recognised again on
     their own, seconds; 0 = off."""
-    min_cue_score: float = 0.55
+    min_cue_score: float = 0.62
     """Lowest character similarity (0–1) at which a cue phrase counts as found."""
     candidates_per_scene: int = 6
     """Places kept per cue for the joint monotonic choice."""
