@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from postprod.align import scene_timestamps
-from postprod.contract import TimestampsRequest, parse_model
-from postprod.contract.errors import ValidationFailed
 from postprod.describe import describe_scenes, to_timestamps_request
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -59,13 +59,21 @@ def test_handoff_places_every_scene(described: tuple[dict[str, Any], str],
     assert not [w for w in result.data.warnings if w.code == "CUE_NOT_FOUND"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValidationFailed,
-                   reason="Scene Timestamps' SceneCue does not yet accept the Describe scene "
-                          "shape (index, sceneId, interpretation, extraDetail); see "
-                          "docs/decisions/describe.md, 'Hand-off to Scene Timestamps'")
-def test_describe_scenes_are_accepted_unchanged(
-        described: tuple[dict[str, Any], str]) -> None:
-    body, narration = described
-    request = {"scenes": body["data"]["scenes"], "narrationText": narration}
-    parsed = parse_model(TimestampsRequest, request)
-    assert len(parsed.scenes) == len(body["data"]["scenes"])
+def test_describe_output_sent_unchanged_to_the_timestamps_cli_places_every_scene(
+        described: tuple[dict[str, Any], str], sample_media: Path, tmp_path: Path) -> None:
+    body, _ = described
+    meta_path = tmp_path / "described.json"
+    meta_path.write_text(json.dumps(body), encoding="utf-8")  # the whole response, as printed
+    run = subprocess.run([sys.executable, "-m", "postprod", "timestamps",
+                          str(sample_media / "narration.wav"), "--metadata", str(meta_path),
+                          "--tier", "free", "--model", "tiny.en"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)["data"]
+    truth = json.loads((sample_media / "narration_truth.json").read_text(encoding="utf-8"))
+    assert [s["id"] for s in result["scenes"]] == [t["id"] for t in truth["scenes"]]
+    assert [s["index"] for s in result["scenes"]] == [s["index"] for s in body["data"]["scenes"]]
+    for tr, true in zip(result["transitions"], truth["scenes"][1:], strict=True):
+        assert tr["basis"] != "interpolated"
+        assert true["pauseBeforeStartMs"] - 300 <= tr["atMs"] <= true["onsetMs"] + 300
+    assert not [w for w in result["warnings"] if w["code"] == "CUE_NOT_FOUND"]

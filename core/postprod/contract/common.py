@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 from ulid import ULID
 
-from .errors import ErrorDetail, InvalidJson, ValidationFailed
+from .errors import ErrorDetail, InvalidJson, PostprodError, ValidationFailed
 
 REQUEST_ID_PREFIX = "req_"
 
@@ -142,3 +142,5 @@ def parse_model(model: type[M], data: Any, *, prefix: str = "") -> M:
         return model.model_validate(dict(data))
     except PydanticValidationError as exc:
         raise validation_error(exc, prefix=prefix) from None
+    except PostprodError as exc:  # a model's own rule check names its field itself
+        raise exc.with_field_prefix(prefix) from None
