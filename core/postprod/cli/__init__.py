@@ -54,10 +54,14 @@ def contract_errors(func: F) -> F:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
-    """A tqdm bar on stderr driven by `Progress` events (fraction -> percent)."""
+    """A tqdm bar on stderr driven by `Progress` events (fraction -> percent).
+
+    Drawn only when stderr is a terminal: captured stderr (scripts, CI) then holds nothing
+    but an error envelope, which stays parseable JSON.
+    """
     from tqdm import tqdm
 
-    bar = tqdm(total=100, desc=label, file=sys.stderr, unit="%", leave=False,
+    bar = tqdm(total=100, desc=label, file=sys.stderr, unit="%", leave=False, disable=None,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
 
     def on_progress(p: Progress) -> None:
