@@ -141,6 +141,8 @@ def test_a_cue_not_in_the_audio_is_interpolated_with_a_warning(transcript, narra
     # A wide window: from the previous scene's start to the next one's.
     starts = [s.start_ms for s in resp.data.scenes]
     assert (ghost.window.start_ms, ghost.window.end_ms) == (starts[1], starts[3])
+    # Between its neighbours it sits where the narration pauses: the start of sentence 2.
+    assert abs(ghost.at_ms - narration.onsets_ms[2]) <= 250
     assert [w.model_dump() for w in resp.data.warnings] == [
         {"code": "CUE_NOT_FOUND", "field": "scenes[2].startCueText",
          "message": resp.data.warnings[0].message}]

@@ -185,7 +185,9 @@ def choose_monotonic(
         max_skip: longest run of left-out scenes between two chosen ones.
     """
     n = len(cues)
-    states: list[tuple[int, Candidate]] = [(i, c) for i in range(n) for c in cues[i]]
+    # A candidate at or below `base` can only add nothing: it never enters the choice.
+    states: list[tuple[int, Candidate]] = [(i, c) for i in range(n) for c in cues[i]
+                                           if c.score > base]
     anchor_pos = [sorted(a.pos for a in anchors[i]) for i in range(n)]
     anchor_by_pos = [{a.pos: a.score for a in anchors[i]} for i in range(n)]
 

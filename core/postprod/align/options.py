@@ -60,6 +60,9 @@ class AlignOptions:
     squeeze_factor: float = 0.4
     """A recognised word shorter than this × its expected length was squeezed by the
     recogniser; its start is likewise taken as its end minus its expected length."""
+    snap_interpolated: bool = True
+    """Move a scene whose cues were not found to the heard sentence start nearest to its
+    proportional place (it stays `interpolated`, with the wide window)."""
     calibration_model: str | None = None
     """Calibration table to use; None = the one of the model that recognised the audio."""
 

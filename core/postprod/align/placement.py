@@ -361,6 +361,9 @@ def place_scenes(
     weights = [max(1, len(s.anchor_text) + len(s.start_cue_text)) for s in request.scenes]
     end_time = max(duration, last)
     filled = _interpolate(times, weights, end_time=end_time)
+    if opts.snap_interpolated and transcript.words:
+        _snap_to_pauses(filled, [x is None for x in info], transcript, env, opts,
+                        end_time=end_time)
     out: list[ScenePlacement] = []
     warnings: list[ResultWarning] = []
     for i in range(n):
@@ -397,6 +400,36 @@ def place_scenes(
             confidence=round(min(1.0, max(0.0, conf)), 3), raw_time_sec=raw, pause_sec=pause,
             shift_ms=st.shift_ms))
     return Placement(scenes=out, warnings=warnings, mode=mode)
+
+
+def _snap_to_pauses(filled: list[float], unplaced: list[bool], transcript: Transcript,
+                    env: Envelope | None, opts: AlignOptions, *, end_time: float) -> None:
+    """Move each interpolated scene (in place) to the heard sentence start nearest to its
+    proportional time, strictly between its neighbours: cuts fall in pauses, and text share
+    alone lands mid-sentence. The time stays interpolated (wide window, low confidence)."""
+    rate = speech_rate(transcript, opts)
+    words = transcript.words
+    starts = _sentence_starts_heard(transcript, rate=rate, opts=opts)
+    heads = [word_start(w, rate=rate, opts=opts) for w in words]
+    n = len(filled)
+    for i in range(1, n):
+        if not unplaced[i]:
+            continue
+        lo = filled[i - 1] + 0.3
+        hi = (filled[i + 1] if i + 1 < n else end_time) - 0.3
+        near = [heads[k] for k in range(len(words)) if starts[k] and lo < heads[k] < hi]
+        if not near:
+            continue
+        t = min(near, key=lambda x: abs(x - filled[i]))
+        if env is not None:
+            onset = find_onset(env, t, lo=lo, hi=hi, search_before=opts.onset_search_before,
+                               search_after=opts.onset_search_after,
+                               min_pause=opts.min_pause_sec,
+                               expected_shift=opts.expected_shift_sec,
+                               pause_weight=opts.pause_weight)
+            if onset is not None:
+                t = onset.time
+        filled[i] = t
 
 
 def _merge(primary: list[_Rough | None], fallback: list[_Rough | None]) -> list[_Rough | None]:
