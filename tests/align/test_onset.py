@@ -50,6 +50,18 @@ def test_a_plosive_burst_before_its_vowel_is_speech() -> None:
     assert onset is not None and abs(onset.time - 2.26) <= 0.015
 
 
+def test_onset_reports_the_local_snr_of_speech_over_the_pause() -> None:
+    """Ten times the noise under the pause is 20 dB less local SNR at the same onset."""
+    snr = []
+    for noise in (0.0002, 0.002):
+        x = burst_signal([(0.2, 1.5), (2.3, 3.5)], 4.0, noise=noise)
+        onset = find_onset(energy_envelope(x), 2.05, lo=0.0, hi=4.0)
+        assert onset is not None and abs(onset.time - 2.3) <= 0.015
+        snr.append(onset.snr_db)
+    assert snr[1] > 10.0
+    assert abs((snr[0] - snr[1]) - 20.0) <= 2.0
+
+
 def test_no_pause_no_onset() -> None:
     env = Envelope(db=np.full(800, -20.0, dtype=np.float32))
     assert find_onset(env, 2.0, lo=0.0, hi=4.0) is None

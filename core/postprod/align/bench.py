@@ -18,6 +18,20 @@ from .transcribe import Transcript, Word
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
 
+SNR_BANDS_DB = (20.0, 60.0)
+"""Edges of the local-SNR bands of the coverage breakdown (`Onset.snr_db`, dB): noise under
+the pause (< 20), a steady bed or room tone (20-60), digital silence (>= 60)."""
+
+
+def snr_band(snr_db: float | None) -> str:
+    """Band name of a local SNR (``"snr<20"``, ``"snr20-60"``, ``"snr>=60"``; ``"no onset"``)."""
+    if snr_db is None:
+        return "no onset"
+    lo, hi = SNR_BANDS_DB
+    if snr_db < lo:
+        return f"snr<{lo:g}"
+    return f"snr{lo:g}-{hi:g}" if snr_db < hi else f"snr>={hi:g}"
+
 
 def run_bench(*, quick: bool, models: list[str], out_dir: Path,
               options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:
@@ -43,6 +57,7 @@ def run_bench(*, quick: bool, models: list[str], out_dir: Path,
             echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
                  f"RTF {stats.rtf:.3f} (CPU {stats.cpu_rtf:.3f})  peak {stats.peak_rss_mb:.0f} MB")
     summary = _table(rows, runs, models, echo)
+    _coverage(rows, models, echo)
     long_items = [i for i in items if i.duration_sec >= 1200]
     if long_items:
         _drift(rows, long_items[0].name, models, echo)
@@ -133,3 +148,28 @@ def _drift(rows: list[SceneRow], item: str, models: list[str], echo: Any) -> Non
                      and b * QUARTER_SEC <= r.true_ms / 1000 < (b + 1) * QUARTER_SEC]
                 cells.append(f"{np.mean(e):7.0f} / {len(e):3d}" if e else f"{'-':>13s}")
             echo(f"{model:8s} {method:10s} " + " ".join(f"{c:>14s}" for c in cells))
+
+
+def _coverage(rows: list[SceneRow], models: list[str], echo: Any) -> None:
+    """Window coverage per corpus item and per local-SNR band at the refined onset, so a reader
+    sees whether one item or one kind of cut carries the overall figure."""
+    scored = [r for r in rows if r.method != "baseline"]
+    if not scored:
+        return
+    items = sorted({r.item for r in scored})
+    bands = sorted({snr_band(r.snr_db) for r in scored})
+    echo("")
+    echo("window coverage (cover % / n) per item and per local-SNR band at the refined onset "
+         "(dB: speech just after the onset over the pause before it)")
+    echo(f"{'model':8s} {'method':7s} " + " ".join(f"{c:>14s}" for c in items + bands))
+    for model in models:
+        for method in ("script", "cues"):
+            sel = [r for r in scored if r.model == model and r.method == method]
+            if not sel:
+                continue
+            cells = []
+            for key in items + bands:
+                part = [r for r in sel if key in (r.item, snr_band(r.snr_db))]
+                cells.append(f"{100 * np.mean([r.covered for r in part]):5.1f}% / {len(part):3d}"
+                             if part else "-")
+            echo(f"{model:8s} {method:7s} " + " ".join(f"{c:>14s}" for c in cells))

@@ -40,6 +40,7 @@ class SceneRow:
         evidence_class: calibration class (``""`` for the baseline).
         confidence: returned confidence.
         shift_ms: calibrated shift included in est_ms.
+        snr_db: local SNR at the refined onset, dB (None when not refined).
     """
 
     item: str
@@ -55,6 +56,7 @@ class SceneRow:
     evidence_class: str
     confidence: float
     shift_ms: float = 0.0
+    snr_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str,
                              est_ms=est, err_ms=est - truth, window_ms=(lo, hi),
                              covered=lo <= truth <= hi, basis=t.basis,
                              evidence_class=p.evidence_class if p else "",
-                             confidence=t.confidence, shift_ms=p.shift_ms if p else 0.0))
+                             confidence=t.confidence, shift_ms=p.shift_ms if p else 0.0,
+                             snr_db=p.snr_db if p else None))
     return rows
 
 

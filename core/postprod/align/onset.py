@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,12 +43,15 @@ class Onset:
         pause_start: start of the pause before it, seconds.
         pause_end: end of that pause (= first frame above threshold), seconds.
         threshold_db: the level that separated pause from speech here, dBFS.
+        snr_db: local signal-to-noise ratio at the onset, dB: the 90th percentile level of
+            the `SNR_SPEECH_SEC` after the onset minus the median level of the pause before.
     """
 
     time: float
     pause_start: float
     pause_end: float
     threshold_db: float
+    snr_db: float = 0.0
 
 
 def energy_envelope(samples: np.ndarray) -> Envelope:
@@ -95,6 +98,9 @@ def local_threshold(env: Envelope, t: float, *, radius_sec: float = 6.0,
                                                                  fraction * (speech - floor)))
     return float(floor + margin), float(floor)
 
+
+SNR_SPEECH_SEC = 0.15
+"""Speech span after an onset whose level `Onset.snr_db` compares with the pause, seconds."""
 
 BLIP_SEC = 0.03
 """Sounds this short with at least `BLIP_GAP_SEC` of pause on both sides are noise, not speech
@@ -180,4 +186,21 @@ def find_onset(
                      threshold_db=thr)
         if best is None or cost < best[0]:
             best = (cost, cand)
-    return None if best is None else best[1]
+    if best is None:
+        return None
+    return replace(best[1], snr_db=round(local_snr(env, best[1]), 1))
+
+
+def local_snr(env: Envelope, onset: Onset) -> float:
+    """Speech level just after ``onset`` over the level of the pause before it, dB.
+
+    Speech: 90th percentile of the frames in the `SNR_SPEECH_SEC` from the onset; pause: the
+    median frame of [pause_start, pause_end). A digitally silent pause reads about 70-80 dB,
+    a steady bed under the pause 30-50 dB, speech over 10 dB noise under 15 dB.
+    """
+    k = round((onset.time - ONSET_LAG_SEC) / HOP_SEC)
+    speech = env.db[max(0, k): min(env.frames, k + round(SNR_SPEECH_SEC / HOP_SEC))]
+    pause = env.db[int(onset.pause_start / HOP_SEC): int(onset.pause_end / HOP_SEC)]
+    if len(speech) == 0 or len(pause) == 0:
+        return 0.0
+    return float(np.percentile(speech, 90) - np.median(pause))

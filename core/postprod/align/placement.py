@@ -46,6 +46,7 @@ class ScenePlacement:
             interpolated).
         pause_sec: (start, end) of the pause before the onset, seconds, when one was found.
         shift_ms: the calibrated shift already added to ``time_sec``, ms.
+        snr_db: local SNR at the refined onset (`Onset.snr_db`), dB; None when not refined.
     """
 
     index: int
@@ -58,6 +59,7 @@ class ScenePlacement:
     raw_time_sec: float | None = None
     pause_sec: tuple[float, float] | None = None
     shift_ms: float = 0.0
+    snr_db: float | None = None
 
 
 @dataclass
@@ -326,7 +328,7 @@ def place_scenes(
     calibration_model = opts.calibration_model or model
     times: list[float | None] = [None] * n
     info: list[tuple[str, str, float, float | None, tuple[float, float] | None, ClassStats,
-                     float | None] | None] = [None] * n
+                     float | None, float | None] | None] = [None] * n
     times[0] = 0.0
     last = 0.0
     for i in range(1, n):
@@ -338,6 +340,7 @@ def place_scenes(
             continue
         refined = False
         pause = None
+        snr: float | None = None
         t = r.time
         if env is not None:
             onset = find_onset(env, r.time, lo=last + 0.05, hi=max(last + 0.1, nxt - 0.05),
@@ -349,13 +352,14 @@ def place_scenes(
                                pause_weight=opts.pause_weight)
             if onset is not None:
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
+                snr = onset.snr_db
         cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue
         times[i] = t
-        info[i] = (r.basis, cls, r.evidence, r.time, pause, st, r.latest)
+        info[i] = (r.basis, cls, r.evidence, r.time, pause, st, r.latest, snr)
         last = t
 
     weights = [max(1, len(s.anchor_text) + len(s.start_cue_text)) for s in request.scenes]
@@ -386,7 +390,7 @@ def place_scenes(
                          "narration; it is placed between its neighbours in proportion to its "
                          "text")))
             continue
-        basis, cls, evidence, raw, pause, st, latest = item
+        basis, cls, evidence, raw, pause, st, latest, snr = item
         conf = st.p250 * (0.6 + 0.4 * min(1.0, max(0.0, evidence)))
         window = (t + st.lo_ms / 1000.0, t + st.hi_ms / 1000.0)
         if latest is not None:
@@ -398,7 +402,7 @@ def place_scenes(
             index=i, time_sec=t, basis=basis, evidence_class=cls, evidence=round(evidence, 3),
             window_sec=window,
             confidence=round(min(1.0, max(0.0, conf)), 3), raw_time_sec=raw, pause_sec=pause,
-            shift_ms=st.shift_ms))
+            shift_ms=st.shift_ms, snr_db=snr))
     return Placement(scenes=out, warnings=warnings, mode=mode)
 
 
