@@ -86,3 +86,23 @@ def test_map_script_survives_insertions_skips_and_mishearing() -> None:
     assert tmap.target[script.index("had")] == -1  # skipped by the narrator
     assert heard[tmap.target[script.index("path")]] == "path"
     assert 0.0 <= tmap.support(0) <= 1.0
+
+
+def test_an_anchor_found_scene_starts_where_its_misheard_cue_was_heard() -> None:
+    """Cue "they filled every bottle" heard as "a film every model"; the anchor "jar the cellar"
+    is found. The scene starts at that earlier sentence start, not at the pause after the comma
+    nearest the anchor; an unrelated earlier sentence start is never taken."""
+    import numpy as np
+
+    from postprod.align.placement import _start_before_anchor
+
+    heard = toks("into cider and juice a film every model in the house and an every jar the "
+                 "sellers smelled of apples")
+    index = PhraseIndex(heard)
+    starts = np.zeros(len(heard), dtype=bool)
+    starts[[0, 4, 11]] = True  # after "juice." and after a pause behind "house,"
+    anchor_pos = heard.index("jar")
+    cue = toks("they filled every bottle")
+    assert _start_before_anchor(index, cue, anchor_pos, starts) == 4
+    assert _start_before_anchor(index, toks("nobody wrote it down"), anchor_pos, starts) == 11
+    assert _start_before_anchor(index, cue, anchor_pos, starts, reach=5) == 11

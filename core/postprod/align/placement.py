@@ -12,6 +12,7 @@ from ..contract.timestamps import TimestampsRequest
 from ..media.audio import SAMPLE_RATE
 from .calibration import ClassStats, evidence_class, stats_for
 from .matching import (
+    TRUST_SIMILARITY,
     Candidate,
     PhraseIndex,
     TokenMap,
@@ -124,14 +125,7 @@ def _candidates(
         derived: list[Candidate] = []
         prefix = anchor[: len(cue)] == cue
         for a in places:
-            if prefix:
-                pos = a.pos
-            else:
-                # The scene starts at or before the sentence that holds its anchor.
-                pos = a.pos
-                floor = max(0, a.pos - 40)
-                while pos > floor and not sentence_start[pos]:
-                    pos -= 1
+            pos = a.pos if prefix else _start_before_anchor(index, cue, a.pos, sentence_start)
             derived.append(Candidate(pos=pos, end=a.end,
                                      score=a.score * opts.anchor_score_factor, basis="anchor",
                                      lead_chars=a.lead_chars if prefix else 0,
@@ -139,6 +133,36 @@ def _candidates(
         cues.append(sorted(found + derived, key=lambda c: (c.pos, c.basis != "startCue")))
         anchors.append(places)
     return cues, anchors
+
+
+def _start_before_anchor(index: PhraseIndex, cue: list[str], anchor_pos: int,
+                         sentence_start: np.ndarray, *, reach: int = 40) -> int:
+    """Token where a scene found only by an anchor inside it most likely starts.
+
+    The scene starts at or before the sentence that holds its anchor: the nearest heard
+    sentence start (or pause) at or before ``anchor_pos``, within ``reach`` tokens. When a
+    farther sentence start in that reach is followed by words resembling the start cue (at
+    least `TRUST_SIMILARITY`, and more than the nearest start's), the cue was misheard there
+    (``they filled every bottle`` heard as ``a film every model``) and the scene starts there.
+    """
+    floor = max(0, anchor_pos - reach)
+    nearest = anchor_pos
+    while nearest > floor and not sentence_start[nearest]:
+        nearest -= 1
+    if not cue:
+        return nearest
+    query = " ".join(cue)
+
+    def likeness(pos: int) -> float:
+        return token_similarity(query, " ".join(index.seq[pos:pos + len(cue)]))
+
+    best, best_sim = nearest, likeness(nearest)
+    for pos in range(nearest - 1, floor - 1, -1):
+        if sentence_start[pos]:
+            sim = likeness(pos)
+            if sim >= TRUST_SIMILARITY and sim > best_sim:
+                best, best_sim = pos, sim
+    return best
 
 
 def speech_rate(transcript: Transcript, opts: AlignOptions) -> float:
