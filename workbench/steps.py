@@ -69,13 +69,16 @@ def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier
 
 def run_describe(
     state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | None = None, captioner: str = "",
 ) -> DescribeResponse:
-    """Run Describe Scenes on the session's images, in scene order."""
+    """Run Describe Scenes on the session's images, in scene order.
+
+    ``captioner``: a local image-to-text model folder; blank: descriptions from the evidence.
+    """
     from postprod.describe import describe_scenes
 
     return describe_scenes([s["path"] for s in state["scenes"]], request, tier=tier,
-                           progress=progress)
+                           progress=progress, captioner=captioner)
 
 
 def cue_rows(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.model
 VOCAB = frozenset({"a", "photo", "of", "cat", "cup", "coffee", "rocket", "sky"})
 
 
-def _tiny_captioner(folder: Path) -> Path:
+def tiny_captioner(folder: Path) -> Path:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import (
@@ -53,7 +53,7 @@ def _tiny_captioner(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def captioner_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_captioner(tmp_path_factory.mktemp("captioner"))
+    return tiny_captioner(tmp_path_factory.mktemp("captioner"))
 
 
 def test_caption_replaces_the_template_and_is_capped(captioner_dir: Path,

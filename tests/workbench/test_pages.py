@@ -427,3 +427,34 @@ def test_describe_over_the_free_limit_names_the_field_and_keeps_the_cues() -> No
     assert "free tier" in err
     assert at.session_state["cues"] == cues_before
     assert at.session_state["describe_result"] is None
+
+
+@pytest.mark.model
+def test_describe_captioner_setting_reaches_the_library(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.describe.test_captioner import VOCAB, tiny_captioner
+
+    monkeypatch.delenv("POSTPROD_CAPTIONER_DIR", raising=False)
+    at = _with_project_cues()
+    cues_before = at.session_state["cues"]
+    # a folder that is not there: a readable error, the cues kept, nothing described
+    at.text_input(key="captioner_dir").input(str(tmp_path / "no-such-model")).run()
+    at.button(key="run_describe").click().run()
+    assert not at.exception, at.exception
+    err = _texts(at.error)
+    assert "**ENGINE_UNAVAILABLE**" in err and "no-such-model" in err, err
+    assert "allowed: a local transformers image-to-text model folder" in err
+    assert at.session_state["cues"] == cues_before
+    assert at.session_state["describe_result"] is None
+    # a real (tiny, random) image-to-text model: its words lead every description
+    folder = tiny_captioner(tmp_path / "captioner")
+    at.text_input(key="captioner_dir").input(str(folder)).run()
+    at.switch_page("views/project.py").run()
+    at.switch_page("views/describe.py").run()
+    assert at.text_input(key="captioner_dir").value == str(folder)  # kept across pages
+    at.button(key="run_describe").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    for scene in at.session_state["describe_result"]["data"]["scenes"]:
+        words = scene["description"].rstrip("…").lower().split()
+        assert words and set(words) <= VOCAB, scene["description"]  # the model wrote it

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
 
+from postprod.models.captioner import CAPTIONER_ENV
 from workbench import session, steps
 from workbench.widgets import (
     clear_error,
@@ -49,13 +51,22 @@ with c_extra:
     if not paid:
         st.caption(f"🔒 extra detail: {reason}")
 
+captioner_dir = st.text_input(
+    "Captioner model folder (optional)", key="captioner_dir", persist_state="session",
+    value=os.environ.get(CAPTIONER_ENV, ""),
+    placeholder="empty: descriptions are written from the visual evidence",
+    help="A local transformers image-to-text model folder on this machine, loaded offline "
+         f"(never downloaded); default: ${CAPTIONER_ENV}. Its caption replaces the first "
+         "sentence of each description.")
+
 request = steps.describe_request(state, style=style, extra_detail=extra if paid else [])
 price_line("Describe", lambda: steps.quote_describe(state, request, tier=tier()))
 
 if st.button("Describe the scenes", key="run_describe", type="primary"):
     try:
         with progress_status("Describing scenes") as on_progress:
-            result = steps.run_describe(state, request, tier=tier(), progress=on_progress)
+            result = steps.run_describe(state, request, tier=tier(), progress=on_progress,
+                                        captioner=captioner_dir)
     except Exception as exc:
         record_error("describe", exc)
     else:
