@@ -1,4 +1,5 @@
-"""The ledger on a real SQLite file: keys, expiry, revocation, debits, rate-limit windows."""
+"""The ledger on a real SQLite file and on a real PostgreSQL server: keys, expiry, revocation,
+debits, rate-limit windows (each test runs on both unless it says otherwise)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from postprod.contract.errors import (
     ApiKeyExpired,
@@ -26,28 +28,46 @@ from postprod.service.ledger import (
 
 
 @pytest.fixture()
-def led(tmp_path: Path) -> Ledger:
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+def led(fresh_ledger_url: str) -> Ledger:
+    ledger = Ledger(fresh_ledger_url)
     yield ledger
     ledger.close()
 
 
-def test_key_is_shown_once_and_stored_hashed(led: Ledger, tmp_path: Path) -> None:
+def _stored_bytes(led: Ledger, request: pytest.FixtureRequest) -> list[bytes]:
+    """Every file the database keeps: the SQLite file (and its WAL), or the whole PostgreSQL
+    cluster folder after a checkpoint (tables, indexes and write-ahead log)."""
+    if led.engine.dialect.name == "sqlite":
+        path = Path(led.engine.url.database or "")
+        files = [path, path.with_name(path.name + "-wal")]
+    else:
+        server = request.getfixturevalue("postgres")
+        server.execute("CHECKPOINT")
+        files = [p for p in server.data_dir.rglob("*") if p.is_file()]
+    return [p.read_bytes() for p in files if p.exists()]
+
+
+def test_key_is_shown_once_and_stored_hashed(led: Ledger, request: pytest.FixtureRequest
+                                             ) -> None:
     created = led.create_key(tier="premium", credits=500, days=180)
     assert created.api_key.startswith(KEY_PREFIX) and len(created.api_key) > 40
     assert created.info.balance == 500 and created.info.tier == "premium"
-    raw = (tmp_path / "ledger.sqlite3").read_bytes()
-    assert created.api_key.encode() not in raw
+    stored = _stored_bytes(led, request)
+    assert any(hash_key(created.api_key).encode() in raw for raw in stored)  # the scan sees rows
+    assert not any(created.api_key.encode() in raw for raw in stored)
+    assert not any(created.api_key[len(KEY_PREFIX):].encode() in raw for raw in stored)
     with led.engine.connect() as conn:
         stored = conn.execute(text("SELECT key_hash FROM api_keys")).scalar_one()
     assert stored == hash_key(created.api_key)
     assert led.authenticate(created.api_key).key_id == created.info.key_id
 
 
-def test_sqlite_file_runs_in_wal_mode(led: Ledger) -> None:
+def test_sqlite_file_runs_in_wal_mode(tmp_path: Path) -> None:
+    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     with led.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one().lower() == "wal"
         assert int(conn.execute(text("PRAGMA busy_timeout")).scalar_one()) >= 1000
+    led.close()
 
 
 def test_missing_unknown_revoked_and_expired_keys(led: Ledger) -> None:
@@ -89,6 +109,44 @@ def test_debit_is_exact_and_never_negative(led: Ledger) -> None:
     assert "1" in (exc.value.allowed or "") and "balance: 0" in (exc.value.allowed or "")
     assert led.balance(kid) == 0
     assert [c["requestId"] for c in led.charges(kid)] == ["req_a", "req_b"]
+
+
+def test_a_failed_debit_transaction_charges_nothing(led: Ledger) -> None:
+    k = led.create_key(tier="premium", credits=10)
+    kid = k.info.key_id
+    assert led.debit(kid, cost=4, request_id="req_same", operation="compose-otio") == 6
+    # The balance update succeeds, then the ledger entry's unique request id fails: the whole
+    # transaction rolls back, the update included.
+    with pytest.raises(IntegrityError):
+        led.debit(kid, cost=4, request_id="req_same", operation="compose-otio")
+    assert led.balance(kid) == 6
+    assert [c["requestId"] for c in led.charges(kid)] == ["req_same"]
+
+
+def test_ledgers_opened_at_once_on_an_empty_database(fresh_ledger_url: str) -> None:
+    """Several processes starting together each create the tables if missing; none fails."""
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+    opened: list[Ledger] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            opened.append(Ledger(fresh_ledger_url))
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for led in opened:
+        led.close()
+    assert errors == []
+    led = Ledger(fresh_ledger_url)
+    assert led.create_key(tier="free", credits=1).info.balance == 1
+    led.close()
 
 
 def test_concurrent_debits_from_threads_never_overdraw(led: Ledger) -> None:

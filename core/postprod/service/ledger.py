@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from ulid import ULID
@@ -189,6 +190,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+SCHEMA_LOCK_KEY = 0x706F737470726F64
+"""PostgreSQL advisory lock taken while the tables are created ("postprod" in ASCII)."""
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the ledger's tables where missing, safely while other processes do the same.
+
+    Checking for a table and creating it are two statements, so processes starting together
+    on an empty database would race (SQLite: "table already exists"; PostgreSQL: a duplicate
+    key in its catalogue). Each takes a database-wide lock first: SQLite's write lock
+    (``BEGIN IMMEDIATE``), PostgreSQL's transaction-scoped advisory lock; the next process
+    checks after the first committed and finds the tables.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        metadata.create_all(conn)
+
+
 def make_engine(url: str) -> Engine:
     """A SQLAlchemy engine for ``url``; SQLite files get WAL and a 30 s busy timeout."""
     if url.startswith("sqlite"):
@@ -216,7 +238,7 @@ class Ledger:
         # queue on a lock instead and wake as soon as the writer before them commits; only
         # other processes meet the busy handler. PostgreSQL locks rows and needs none of this.
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
