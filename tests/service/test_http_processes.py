@@ -1,9 +1,12 @@
-"""Two service processes on one ledger file: credits and free-tier quotas hold across them."""
+"""Two service processes on one ledger (a SQLite file; a PostgreSQL database served to two
+`postprod serve --db postgresql+psycopg://…` processes): credits and free-tier quotas hold across
+them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -20,24 +23,33 @@ COMPOSE = f"{API}/compose-otio"
 JSON_CT = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[tuple[Ledger, ServiceProcess, ServiceProcess]]:
-    """One SQLite ledger file and two uvicorn processes (separate ports) serving it."""
+    """One ledger and two service processes (separate ports) serving it.
+
+    SQLite: a file, uvicorn started directly. PostgreSQL: an empty database and two
+    `postprod serve --db …` processes. Both start at the same moment and create the tables.
+    """
     root = tmp_path_factory.mktemp("two-processes")
-    db_url = f"sqlite:///{root / 'ledger.sqlite3'}"
-    ledger = Ledger(db_url)
+    cli = request.param == "postgresql"
+    db_url = (request.getfixturevalue("new_postgres_db")() if cli
+              else f"sqlite:///{root / 'ledger.sqlite3'}")
     settings = ServiceSettings(db_url=db_url, warm_up=False, upload_dir=str(root / "uploads"))
-    a = ServiceProcess(settings, log_path=root / "a.log").start()
+    a = ServiceProcess(settings, log_path=root / "a.log", via_cli=cli)
+    b = ServiceProcess(settings, log_path=root / "b.log", via_cli=cli)
+    ledger: Ledger | None = None
     try:
-        b = ServiceProcess(settings, log_path=root / "b.log").start()
-        try:
-            yield ledger, a, b
-        finally:
-            b.stop()
+        with ThreadPoolExecutor(2) as pool:
+            for started in [pool.submit(a.start), pool.submit(b.start)]:
+                started.result()
+        ledger = Ledger(db_url)
+        yield ledger, a, b
     finally:
+        b.stop()
         a.stop()
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
 
 
 def test_fifty_requests_over_two_processes_on_credits_for_ten(shared, sample_media: Path

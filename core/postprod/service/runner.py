@@ -34,11 +34,15 @@ class ServiceProcess:
         port: the TCP port on 127.0.0.1.
         workers: uvicorn worker processes (1 = the child serves requests itself).
         log_path: the child's stdout and stderr.
+        via_cli: start it as ``postprod serve --db URL …`` (the operator's command) instead
+            of uvicorn directly.
     """
 
     def __init__(self, settings: ServiceSettings, *, port: int | None = None, workers: int = 1,
-                 log_path: Path | None = None, log_level: str = "warning") -> None:
+                 log_path: Path | None = None, log_level: str = "warning",
+                 via_cli: bool = False) -> None:
         self.settings = settings
+        self.via_cli = via_cli
         self.port = port or free_port()
         self.workers = workers
         self.log_level = log_level
@@ -61,12 +65,20 @@ class ServiceProcess:
     def start(self, *, timeout_s: float = 120.0) -> ServiceProcess:
         """Start the child and wait until `GET /health` answers (models loaded if warm-up)."""
         env = {**os.environ, **self.settings.to_env(), "PYTHONUNBUFFERED": "1"}
-        cmd = [sys.executable, "-m", "uvicorn", "--factory",
-               "postprod.service.app:create_app_from_env", "--host", "127.0.0.1",
-               "--port", str(self.port), "--log-level", self.log_level,
-               "--timeout-graceful-shutdown", "5"]
-        if self.workers > 1:
-            cmd += ["--workers", str(self.workers)]
+        if self.via_cli:
+            cmd = [sys.executable, "-m", "postprod", "serve", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--db", self.settings.db_url,
+                   "--model", self.settings.whisper_model, "--workers", str(self.workers),
+                   "--log-level", self.log_level]
+            if not self.settings.warm_up:
+                cmd.append("--no-warm-up")
+        else:
+            cmd = [sys.executable, "-m", "uvicorn", "--factory",
+                   "postprod.service.app:create_app_from_env", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--log-level", self.log_level,
+                   "--timeout-graceful-shutdown", "5"]
+            if self.workers > 1:
+                cmd += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                          start_new_session=True)
