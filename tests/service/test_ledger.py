@@ -213,3 +213,26 @@ def test_quota_is_per_key_and_paid_default_is_unlimited(led: Ledger) -> None:
         led.admit(paid, limit=configured, at_ms=t + 100 + i)
     with pytest.raises(RateLimited):
         led.admit(paid, limit=configured, at_ms=t + 200)
+
+
+def test_concurrent_admits_never_exceed_the_quota(led: Ledger) -> None:
+    kid = led.create_key(tier="free", credits=0).info.key_id
+    t = 1_800_000_000_000
+    admitted: list[int] = []
+    refused: list[int] = []
+    start = threading.Barrier(12)
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + i)
+            admitted.append(i)
+        except RateLimited:
+            refused.append(i)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(admitted) == 2 and len(refused) == 10

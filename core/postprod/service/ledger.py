@@ -62,6 +62,10 @@ DAY_MS = 86_400_000
 
 metadata = MetaData()
 
+RowId = BigInteger().with_variant(Integer, "sqlite")
+"""Row ids: 64-bit on PostgreSQL (BIGSERIAL); SQLite needs exactly INTEGER PRIMARY KEY (its
+rowid, already 64-bit) to count up by itself."""
+
 api_keys = Table(
     "api_keys", metadata,
     Column("id", String(40), primary_key=True),
@@ -79,7 +83,7 @@ api_keys = Table(
 
 ledger_entries = Table(
     "ledger_entries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", RowId, primary_key=True, autoincrement=True),
     Column("key_id", String(40), ForeignKey("api_keys.id"), nullable=False),
     Column("kind", String(16), nullable=False),  # create | topup | charge
     Column("credits", BigInteger, nullable=False),  # signed: + credit, - charge
@@ -92,7 +96,7 @@ Index("ledger_entries_key", ledger_entries.c.key_id, ledger_entries.c.at_ms)
 
 rate_events = Table(
     "rate_events", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", RowId, primary_key=True, autoincrement=True),
     Column("key_id", String(40), ForeignKey("api_keys.id"), nullable=False),
     Column("at_ms", BigInteger, nullable=False),
 )
