@@ -185,11 +185,14 @@ def postgres() -> Iterator[PostgresServer]:
     and transactions, not crash safety of the disk.
     """
     bin_dir = _postgres_bin_dir()
-    root = Path(tempfile.mkdtemp(prefix="postprod-pg-"))
+    as_root = os.geteuid() == 0
+    # Under root the server's user must reach its folder: /tmp is world-traversable ($TMPDIR
+    # may not be).
+    root = Path(tempfile.mkdtemp(prefix="postprod-pg-", dir="/tmp" if as_root else None))
     data, sockets, log = root / "data", root / "sockets", root / "postgres.log"
     sockets.mkdir()
     drop: list[str] = []
-    if os.geteuid() == 0:
+    if as_root:
         user = pwd.getpwnam(PG_UNPRIVILEGED)
         for p in (root, sockets):
             os.chown(p, user.pw_uid, user.pw_gid)
