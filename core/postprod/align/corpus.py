@@ -30,6 +30,11 @@ RATE = 22_050
 
 Preset = Literal["quick", "full", "dev"]
 
+ROOM_TONE_SNR_DB = 45.0
+"""Level of the noise floor under every narration, dB below the active speech level. Real
+recordings never hold digital silence (room tone, preamp hiss: ≈ 35–55 dB down at home or in a
+booth); pauses of pure zeros make onsets unrealistically easy to find."""
+
 LONG_SEC = 600.0
 """Narrations longer than this are written as 16 kHz FLAC (shorter ones as 22.05 kHz WAV)."""
 
@@ -176,6 +181,16 @@ def _least_common_phrase(text: str, length: int, freq: Counter[str]) -> str:
     return text[spans[i][0]: spans[i + length - 1][1]]
 
 
+def _room_tone(n: int, *, seed: int) -> np.ndarray:
+    """``n`` samples of unit-RMS room tone: white noise through a one-pole low-pass (≈ 1 kHz
+    corner at 22.05 kHz), its own generator so the item's other random draws are unchanged."""
+    from scipy.signal import lfilter
+
+    white = np.random.default_rng(10_000 + seed).standard_normal(n)
+    tone = lfilter([0.25], [1.0, -0.75], white)
+    return (tone / max(float(np.sqrt(np.mean(np.square(tone)))), 1e-12)).astype(np.float32)
+
+
 def _active_rms(x: np.ndarray) -> float:
     block = RATE // 50
     n = len(x) // block
@@ -276,7 +291,8 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     pieces.append(np.zeros(int(RATE * 1.0), np.float32))
     speech = np.concatenate(pieces)
     level = _active_rms(speech)
-    mix = speech.copy()
+    mix = speech + _room_tone(len(speech), seed=spec.seed) * (
+        level / 10 ** (ROOM_TONE_SNR_DB / 20))
     if "noise" in spec.condition:
         noise = rng.standard_normal(len(speech)).astype(np.float32)
         mix += noise * (level / 10 ** (10 / 20))

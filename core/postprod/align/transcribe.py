@@ -69,6 +69,11 @@ class TranscribeOptions:
     """Skip non-speech with the bundled voice activity detector before recognition."""
     cpu_threads: int | None = None
     """Inference threads; None means every available core."""
+    temperatures: tuple[float, ...] = (0.0,)
+    """Decoding temperatures, tried in turn when a window decodes badly. Only 0 (beam search)
+    is deterministic: the fallback samples from a random generator that cannot be seeded per
+    call, so the same audio gave different words from run to run. Stretches a greedy window
+    misses are recognised again by the gap filler instead."""
     gap_fill_sec: float = 3.0
     """A stretch this long without recognised words but with speech in it is recognised again
     on its own (the recogniser sometimes skips a whole segment), seconds; 0 = off."""
@@ -127,6 +132,41 @@ def _frame_db(samples: np.ndarray, hop: int) -> np.ndarray:
     return np.asarray(10.0 * np.log10(np.maximum(power, 1e-10)))
 
 
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum() or ch == "'")
+
+
+def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats: int = 4
+                          ) -> list[Word]:
+    """``words`` without recogniser loops: an n-gram (n ≤ ``max_ngram``) said ``min_repeats``
+    or more times in a row ("sorry, I'm sorry, I'm sorry, …"; one more for single words).
+
+    Whisper falls into such loops on noisy or music-laden windows; its stock remedy (resampling
+    at higher temperatures) is random. Dropping the loop leaves a gap without words, which the
+    gap filler recognises again on its own, deterministically.
+    """
+    keys = [_norm(w.text) for w in words]
+    drop = [False] * len(words)
+    i = 0
+    while i < len(words):
+        best = 0  # words covered by a loop starting at i
+        for n in range(1, max_ngram + 1):
+            gram = keys[i:i + n]
+            if len(gram) < n or not all(gram):
+                break
+            reps = 1
+            while keys[i + reps * n: i + (reps + 1) * n] == gram:
+                reps += 1
+            if reps >= min_repeats + (1 if n == 1 else 0):
+                best = max(best, reps * n)
+        if best:
+            drop[i:i + best] = [True] * best
+            i += best
+        else:
+            i += 1
+    return [w for w, d in zip(words, drop, strict=True) if not d]
+
+
 def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language: str,
                opts: TranscribeOptions) -> list[Word]:
     """Recognise again, on their own, stretches without words that hold speech.
@@ -151,15 +191,18 @@ def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language
         lo, hi = max(0, int((a - 0.1) * SAMPLE_RATE)), int((b + 0.1) * SAMPLE_RATE)
         segments, _ = whisper.transcribe(
             samples[lo:hi], language=language, beam_size=opts.beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=opts.vad_filter)
+            condition_on_previous_text=False, vad_filter=opts.vad_filter,
+            temperature=list(opts.temperatures))
         offset = lo / SAMPLE_RATE
+        found: list[Word] = []
         for seg_ in segments:
             for w in seg_.words or []:
                 text = str(w.word).strip()
                 start, end = float(w.start) + offset, float(w.end) + offset
                 if text and start >= a - 0.05 and end <= b + 0.05:
-                    out.append(Word(text=text, start=start, end=end,
-                                    probability=float(w.probability)))
+                    found.append(Word(text=text, start=start, end=end,
+                                      probability=float(w.probability)))
+        out += drop_repetition_loops(found)
     out.sort(key=lambda w: (w.start, w.end))
     return out
 
@@ -198,7 +241,7 @@ def transcribe_words(
         segments, info = whisper.transcribe(
             samples[a:b], language=lang, beam_size=opts.beam_size, word_timestamps=True,
             condition_on_previous_text=opts.condition_on_previous_text,
-            vad_filter=opts.vad_filter)
+            vad_filter=opts.vad_filter, temperature=list(opts.temperatures))
         if lang is None:
             lang = str(info.language or "en")
         for seg in segments:
@@ -210,6 +253,7 @@ def transcribe_words(
                                   end=float(w.end) + offset, probability=float(w.probability)))
             report(progress, "transcribe", (offset + float(seg.end)) / max(duration, 1e-9),
                    "recognising speech")
+    words = drop_repetition_loops(words)
     words = _fill_gaps(whisper, samples, words, language=lang or "en", opts=opts)
     report(progress, "transcribe", 1.0, "speech recognised")
     return Transcript(words=words, language=lang or "en", duration_sec=duration,

@@ -1,0 +1,30 @@
+"""Recogniser repetition loops are dropped; ordinary repetition stays."""
+
+from __future__ import annotations
+
+from postprod.align.transcribe import Word, drop_repetition_loops
+
+
+def _words(text: str) -> list[Word]:
+    return [Word(text=t, start=i * 0.3, end=i * 0.3 + 0.2, probability=0.9)
+            for i, t in enumerate(text.split())]
+
+
+def _text(words: list[Word]) -> str:
+    return " ".join(w.text for w in words)
+
+
+def test_a_two_word_loop_goes_and_the_speech_around_it_stays() -> None:
+    words = _words("along the mountain. " + "sorry, I'm " * 12 + "The new trees are still")
+    assert _text(drop_repetition_loops(words)) == "along the mountain. The new trees are still"
+
+
+def test_single_word_and_three_word_loops() -> None:
+    assert _text(drop_repetition_loops(_words("a 7. 7. 7. 7. 7. 7. b"))) == "a b"
+    assert _text(drop_repetition_loops(_words("x " + "one two three " * 4 + "y"))) == "x y"
+
+
+def test_what_a_narrator_repeats_is_kept() -> None:
+    kept = ("No, no, no, she said. The trees need her, the trees need her more than you do. "
+            "Far, far away, far, far away.")
+    assert _text(drop_repetition_loops(_words(kept))) == kept
