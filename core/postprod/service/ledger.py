@@ -188,7 +188,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     # WAL + NORMAL: a commit survives any process crash; only a power loss may drop the last
-    # commits, which un-charges rather than overcharges (see docs/decisions/service.md).
+    # commits, which un-charges rather than overcharges (see docs/decisions.md, HTTP service).
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
