@@ -58,36 +58,33 @@ def test_same_input_same_output(photos: dict[str, bytes]) -> None:
     assert one == two
 
 
-def test_low_confidence_is_hedged_or_left_out() -> None:
-    def ev(prob: float) -> VisualEvidence:
-        concept = ConceptScore(key="rocket", phrase="a rocket", probability=prob,
-                               keywords=("rocket",), kind="object", labels=("missile",))
-        return VisualEvidence(width=640, height=480, labels=[], concepts=[concept], faces=[],
-                              text="", ocr_ran=False, colours=[], grayscale=False,
-                              brightness=0.5, contrast=0.2, orientation="landscape")
+def _rocket_evidence(prob: float) -> VisualEvidence:
+    """Evidence of one image whose only concept is a rocket at ``prob``."""
+    concept = ConceptScore(key="rocket", phrase="a rocket", probability=prob,
+                           keywords=("rocket",), kind="object", labels=("missile",))
+    return VisualEvidence(width=640, height=480, labels=[], concepts=[concept], faces=[],
+                          text="", ocr_ran=False, colours=[], grayscale=False,
+                          brightness=0.5, contrast=0.2, orientation="landscape")
 
-    assert describe_from_evidence(ev(CONFIDENT + 0.1), style="normal", max_chars=200) \
-        .startswith("A rocket")
-    assert "what looks like a rocket" in describe_from_evidence(ev(0.3), style="normal",
-                                                                max_chars=200).lower()
-    assert "rocket" not in describe_from_evidence(ev(0.1), style="normal", max_chars=200)
+
+def test_low_confidence_is_hedged_or_left_out() -> None:
+    def normal(prob: float) -> str:
+        return describe_from_evidence(_rocket_evidence(prob), style="normal", max_chars=200)
+
+    assert normal(CONFIDENT + 0.1).startswith("A rocket")
+    assert "what looks like a rocket" in normal(0.3).lower()
+    assert "rocket" not in normal(0.1)
 
 
 def test_interpretation_claims_a_match_only_as_firmly_as_the_evidence() -> None:
-    def ev(prob: float) -> VisualEvidence:
-        concept = ConceptScore(key="rocket", phrase="a rocket", probability=prob,
-                               keywords=("rocket",), kind="object", labels=("missile",))
-        return VisualEvidence(width=640, height=480, labels=[], concepts=[concept], faces=[],
-                              text="", ocr_ran=False, colours=[], grayscale=False,
-                              brightness=0.5, contrast=0.2, orientation="landscape")
-
     def cue(affinity: float) -> SceneCue:
         return SceneCue(span=TextSpan(0, 10), anchor_text="The rocket", start_cue_text="The",
                         affinity=affinity, keyword_hit="rocket", contradicted=False)
 
-    assert interpretation(ev(0.9), cue(0.5)).endswith("which the image shows.")
-    assert interpretation(ev(0.3), cue(0.5)).endswith("which the image seems to show.")
-    weak = interpretation(ev(0.06), cue(0.05))
+    assert interpretation(_rocket_evidence(0.9), cue(0.5)).endswith("which the image shows.")
+    assert interpretation(_rocket_evidence(0.3), cue(0.5)).endswith(
+        "which the image seems to show.")
+    weak = interpretation(_rocket_evidence(0.06), cue(0.05))
     assert weak.startswith("Placed by story order") and "rocket" not in weak
 
 

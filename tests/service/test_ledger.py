@@ -4,6 +4,7 @@ debits, rate-limit windows (each test runs on both unless it says otherwise)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,24 +124,29 @@ def test_a_failed_debit_transaction_charges_nothing(led: Ledger) -> None:
     assert [c["requestId"] for c in led.charges(kid)] == ["req_same"]
 
 
+def _all_at_once(job: Callable[[int], None], *, n: int) -> None:
+    """Run ``job(0)`` … ``job(n - 1)`` in n threads and wait for all of them."""
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+
+
 def test_ledgers_opened_at_once_on_an_empty_database(fresh_ledger_url: str) -> None:
     """Several processes starting together each create the tables if missing; none fails."""
     start = threading.Barrier(6)
     errors: list[BaseException] = []
     opened: list[Ledger] = []
 
-    def one() -> None:
+    def one(_: int) -> None:
         start.wait()
         try:
             opened.append(Ledger(fresh_ledger_url))
         except BaseException as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=one) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _all_at_once(one, n=6)
     for led in opened:
         led.close()
     assert errors == []
@@ -161,11 +167,7 @@ def test_concurrent_debits_from_threads_never_overdraw(led: Ledger) -> None:
         except InsufficientCredits:
             losses.append(i)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _all_at_once(one, n=30)
     assert len(wins) == 10 and len(losses) == 20
     assert led.balance(k.info.key_id) == 0
     assert len(led.charges(k.info.key_id)) == 10
@@ -230,9 +232,5 @@ def test_concurrent_admits_never_exceed_the_quota(led: Ledger) -> None:
         except RateLimited:
             refused.append(i)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    _all_at_once(one, n=12)
     assert len(admitted) == 2 and len(refused) == 10
