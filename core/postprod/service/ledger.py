@@ -183,10 +183,36 @@ def _row_to_info(row: Any) -> KeyInfo:
                    revoked=bool(row.revoked), label=row.label)
 
 
+SQLITE_BUSY_SEC = 30.0
+"""How long a SQLite connection waits for a lock (its busy timeout), seconds."""
+
+
+def _switch_to_wal(cur: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting up to `SQLITE_BUSY_SEC` for the lock it needs.
+
+    On a new file the switch needs the database to itself, and SQLite answers "database is
+    locked" at once, without its busy handler, when waiting could deadlock (another connection
+    creating the tables at that moment). That is transient: retry until the timeout.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_SEC
+    delay = 0.01
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    _switch_to_wal(cur)
+    cur.execute(f"PRAGMA busy_timeout={round(SQLITE_BUSY_SEC * 1000)}")
     # WAL + NORMAL: a commit survives any process crash; only a power loss may drop the last
     # commits, which un-charges rather than overcharges (see docs/decisions.md, HTTP service).
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -221,7 +247,8 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SEC,
+                                                  "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
