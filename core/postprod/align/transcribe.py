@@ -167,6 +167,13 @@ def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats:
     return [w for w, d in zip(words, drop, strict=True) if not d]
 
 
+def _segment_words(segment: Any, *, offset: float) -> list[Word]:
+    """The non-blank words of one recogniser segment, ``offset`` seconds added to their times."""
+    return [Word(text=text, start=float(w.start) + offset, end=float(w.end) + offset,
+                 probability=float(w.probability))
+            for w in segment.words or [] if (text := str(w.word).strip())]
+
+
 def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language: str,
                opts: TranscribeOptions) -> list[Word]:
     """Recognise again, on their own, stretches without words that hold speech.
@@ -194,14 +201,8 @@ def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language
             condition_on_previous_text=False, vad_filter=opts.vad_filter,
             temperature=list(opts.temperatures))
         offset = lo / SAMPLE_RATE
-        found: list[Word] = []
-        for seg_ in segments:
-            for w in seg_.words or []:
-                text = str(w.word).strip()
-                start, end = float(w.start) + offset, float(w.end) + offset
-                if text and start >= a - 0.05 and end <= b + 0.05:
-                    found.append(Word(text=text, start=start, end=end,
-                                      probability=float(w.probability)))
+        found = [w for seg_ in segments for w in _segment_words(seg_, offset=offset)
+                 if w.start >= a - 0.05 and w.end <= b + 0.05]
         out += drop_repetition_loops(found)
     out.sort(key=lambda w: (w.start, w.end))
     return out
@@ -245,12 +246,7 @@ def transcribe_words(
         if lang is None:
             lang = str(info.language or "en")
         for seg in segments:
-            for w in seg.words or []:
-                text = str(w.word).strip()
-                if not text:
-                    continue
-                words.append(Word(text=text, start=float(w.start) + offset,
-                                  end=float(w.end) + offset, probability=float(w.probability)))
+            words += _segment_words(seg, offset=offset)
             report(progress, "transcribe", (offset + float(seg.end)) / max(duration, 1e-9),
                    "recognising speech")
     words = drop_repetition_loops(words)
