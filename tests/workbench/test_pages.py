@@ -409,6 +409,16 @@ def test_describe_paid_controls_are_disabled_on_free_with_the_reason() -> None:
     assert "Describe: 7 credits on the premium tier" in _texts(at.markdown).replace("**", "")
 
 
+def _describe_fails(at: AppTest, *, cues_before: object) -> str:
+    """Press Describe expecting a failure shown on the page: the cues stay as they were and no
+    result is stored. Returns the error text."""
+    at.button(key="run_describe").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["cues"] == cues_before
+    assert at.session_state["describe_result"] is None
+    return _texts(at.error)
+
+
 @pytest.mark.model
 def test_describe_over_the_free_limit_names_the_field_and_keeps_the_cues() -> None:
     at = _with_project_cues()
@@ -420,13 +430,9 @@ def test_describe_over_the_free_limit_names_the_field_and_keeps_the_cues() -> No
     assert "Over this tier's Describe limits" in _texts(at.warning)
     at.switch_page("views/describe.py").run()
     assert "TIER_LIMIT_EXCEEDED" in _texts(at.warning)  # the price check says so first
-    at.button(key="run_describe").click().run()
-    assert not at.exception, at.exception
-    err = _texts(at.error)
+    err = _describe_fails(at, cues_before=cues_before)
     assert "**TIER_LIMIT_EXCEEDED**" in err and "field: `images" in err, err
     assert "free tier" in err
-    assert at.session_state["cues"] == cues_before
-    assert at.session_state["describe_result"] is None
 
 
 @pytest.mark.model
@@ -439,13 +445,9 @@ def test_describe_captioner_setting_reaches_the_library(tmp_path: Path,
     cues_before = at.session_state["cues"]
     # a folder that is not there: a readable error, the cues kept, nothing described
     at.text_input(key="captioner_dir").input(str(tmp_path / "no-such-model")).run()
-    at.button(key="run_describe").click().run()
-    assert not at.exception, at.exception
-    err = _texts(at.error)
+    err = _describe_fails(at, cues_before=cues_before)
     assert "**ENGINE_UNAVAILABLE**" in err and "no-such-model" in err, err
     assert "allowed: a local transformers image-to-text model folder" in err
-    assert at.session_state["cues"] == cues_before
-    assert at.session_state["describe_result"] is None
     # a real (tiny, random) image-to-text model: its words lead every description
     folder = tiny_captioner(tmp_path / "captioner")
     at.text_input(key="captioner_dir").input(str(folder)).run()
