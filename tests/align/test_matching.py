@@ -106,3 +106,21 @@ def test_an_anchor_found_scene_starts_where_its_misheard_cue_was_heard() -> None
     assert _start_before_anchor(index, cue, anchor_pos, starts) == 4
     assert _start_before_anchor(index, toks("nobody wrote it down"), anchor_pos, starts) == 11
     assert _start_before_anchor(index, cue, anchor_pos, starts, reach=5) == 11
+
+
+def test_a_script_cue_mapped_to_a_repeated_word_settles_on_the_phrase() -> None:
+    """Script "…wild lawn. In summer, blackberries…" heard as "wild lawn in. In summer,
+    blackberry": the map paired the script's "in" with the extra "in"; the cue starts one
+    heard token later. A heard phrase that already matches stays; a worse or unrelated
+    neighbour never wins."""
+    from postprod.align.placement import _settle_on_phrase
+
+    heard = toks("and wild lawn in in summer blackberry ripen were passing")
+    phrase = toks("in summer blackberries")
+    assert _settle_on_phrase(heard, 3, phrase) == 4
+    assert _settle_on_phrase(heard, 4, phrase) == 4
+    walkers = toks("after the film walkers stop their feet their sandwiches")
+    assert _settle_on_phrase(walkers, 3, toks("walkers stop there")) == 3
+    anna = toks("what he had asked for anakin the orchard and tomaskets")
+    assert _settle_on_phrase(anna, 5, toks("anna kept the")) == 5
+    assert _settle_on_phrase(heard, 0, toks("nobody wrote it")) == 0

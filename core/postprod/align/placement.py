@@ -291,14 +291,44 @@ def _rough_from_script(transcript: Transcript, heard: Tokens, narration: str,
         for k in range(c.pos, min(len(script.tokens), c.pos + 12)):
             j = int(tmap.target[k])
             if j >= 0:
+                phrase = script.tokens[c.pos:c.pos + 3]
+                if lead == c.lead_chars:
+                    j = _settle_on_phrase(heard.tokens, j, phrase)
                 start, end = _heard_time(transcript, heard, j, lead, opts, rate)
                 placed = _Rough(time=start, basis=c.basis,
                                 evidence=c.score * (0.5 + 0.5 * tmap.support(c.pos)),
-                                word_end=end if lead == 0 else start)
+                                word_end=end)
                 break
             lead += len(script.tokens[k]) + 1
         out.append(placed)
     return out
+
+
+def _settle_on_phrase(seq: list[str], j: int, phrase: list[str], *, reach: int = 3,
+                      span: int = 3, margin: float = 0.15) -> int:
+    """The heard token near ``j`` where the script phrase starting there is heard best.
+
+    The script-to-transcript map pairs the phrase's first word with a heard token; where the
+    recogniser repeated or added a short word (``lawn in. In summer`` for ``lawn. In
+    summer``), the map may take the wrong copy. Within ``reach`` tokens, a start whose first
+    ``span`` words resemble the phrase's (mean token similarity) by more than ``margin`` better,
+    with a first word that still counts as the script's (`TRUST_SIMILARITY`), wins.
+    """
+    k = min(span, len(phrase))
+    if k == 0 or j >= len(seq):
+        return j
+
+    def likeness(pos: int) -> float:
+        return sum(token_similarity(phrase[t], seq[pos + t]) if pos + t < len(seq) else 0.0
+                   for t in range(k)) / k
+
+    here = likeness(j)
+    best, best_sim = j, here + margin
+    for pos in range(max(0, j - reach), min(len(seq), j + reach + 1)):
+        sim = likeness(pos)
+        if sim > best_sim and token_similarity(phrase[0], seq[pos]) >= TRUST_SIMILARITY:
+            best, best_sim = pos, sim
+    return best
 
 
 def place_scenes(
