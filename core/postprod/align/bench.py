@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import snr_band
 from .corpus import build_corpus
 from .evaluation import RunStats, SceneRow, evaluate_item, summarize
 from .options import AlignOptions
@@ -17,21 +18,6 @@ from .transcribe import Transcript, Word
 
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
-
-SNR_BANDS_DB = (20.0, 60.0)
-"""Edges of the local-SNR bands of the coverage breakdown (`Onset.snr_db`, dB): noise under
-the pause (< 20), a steady bed or room tone (20-60), digital silence (>= 60)."""
-
-
-def snr_band(snr_db: float | None) -> str:
-    """Band name of a local SNR (``"snr<20"``, ``"snr20-60"``, ``"snr>=60"``; ``"no onset"``)."""
-    if snr_db is None:
-        return "no onset"
-    lo, hi = SNR_BANDS_DB
-    if snr_db < lo:
-        return f"snr<{lo:g}"
-    return f"snr{lo:g}-{hi:g}" if snr_db < hi else f"snr>={hi:g}"
-
 
 def run_bench(*, quick: bool, models: list[str], out_dir: Path,
               options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:

@@ -4,7 +4,8 @@
 
 Builds the `dev` preset of `corpus` (paragraphs and seeds the benchmark never scores), aligns
 it with calibration off, and writes `calibration.json` beside this module: per model and
-evidence class the median residual (shift) and the 5 %/95 % residual quantiles after it.
+evidence class the median residual (shift) and the 5 %/95 % residual quantiles after it, and
+the same per local-SNR band for cuts refined to an onset (pooled over modes).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from collections import defaultdict
 from pathlib import Path
 
 from .bench import load_transcript, save_transcript
-from .calibration import CALIBRATION_FILE, DEFAULTS, ClassStats, fit_class
+from .calibration import (
+    BAND_MIN_HALF_WIDTH_MS,
+    CALIBRATION_FILE,
+    DEFAULTS,
+    MIN_BAND_CUTS,
+    ClassStats,
+    band_class,
+    fit_class,
+)
 from .corpus import build_corpus
 from .evaluation import SceneRow, evaluate_item
 from .options import AlignOptions
@@ -30,6 +39,7 @@ COMMAND = "python -m postprod.align.calibrate --models tiny.en,base"
 def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
     """Class → fitted statistics from dev rows (residuals taken before any shift)."""
     groups: dict[str, list[float]] = defaultdict(list)
+    bands: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         if r.method == "baseline" or r.basis == "interpolated":
             continue
@@ -37,6 +47,9 @@ def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
         groups[r.evidence_class].append(residual)
         _, basis, how = r.evidence_class.split(":")
         groups[f"*:{basis}:{how}"].append(residual)
+        band = band_class(r.evidence_class, r.snr_db)
+        if band:
+            bands[band].append(residual)
     out = {}
     for cls, res in sorted(groups.items()):
         if len(res) >= MIN_CLASS_CUTS:
@@ -49,6 +62,9 @@ def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
                                   lo_ms=min(fitted.lo_ms, default.lo_ms),
                                   hi_ms=max(fitted.hi_ms, default.hi_ms),
                                   p250=min(fitted.p250, default.p250), n=fitted.n).__dict__
+    for band, res in sorted(bands.items()):
+        if len(res) >= MIN_BAND_CUTS:
+            out[band] = fit_class(res, min_half_width_ms=BAND_MIN_HALF_WIDTH_MS).__dict__
     return out
 
 

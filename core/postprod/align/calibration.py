@@ -1,6 +1,11 @@
 """Calibrated 90 % windows and confidences: per evidence class, the shift, the 5 %/95 % residual
 quantiles and the share within 250 ms, measured on the development corpus.
 
+A cut refined to an acoustic onset is further conditioned on the local SNR there
+(`Onset.snr_db`): the same detector is within a few ms after a quiet pause and tens of ms late
+when noise fills the pause, so one window per class would be too wide for the first and too
+narrow for the second.
+
 The table ships as `calibration.json` beside this module; regenerate it with
 ``python -m postprod.align.calibrate`` (see that module).
 """
@@ -45,6 +50,31 @@ DEFAULTS: dict[str, ClassStats] = {
 """Used when calibration is off or a class was never seen on the dev set."""
 
 
+SNR_BAND_DB = 20.0
+"""Edge of the two local-SNR bands, dB: below it noise fills the pause (the onset hides under
+it); above it the pause holds only room tone or a steady bed."""
+
+MIN_BAND_CUTS = 30
+"""A band is fitted only from at least this many dev cuts; otherwise its class applies."""
+
+BAND_MIN_HALF_WIDTH_MS = 1.0
+"""Narrowest half-width of a band's window, ms (the resolution of the corpus truth)."""
+
+
+def snr_band(snr_db: float | None) -> str:
+    """Band name of a local SNR: ``"snr<20"``, ``"snr>=20"``, or ``"no onset"`` (None)."""
+    if snr_db is None:
+        return "no onset"
+    return f"snr<{SNR_BAND_DB:g}" if snr_db < SNR_BAND_DB else f"snr>={SNR_BAND_DB:g}"
+
+
+def band_class(cls: str, snr_db: float | None) -> str | None:
+    """The band key of a refined cut (``"*:startCue:onset:snr>=20"``), None when not refined."""
+    if snr_db is None or not cls.endswith(":onset") or cls.count(":") != 2:
+        return None
+    return "*:" + cls.split(":", 1)[1] + ":" + snr_band(snr_db)
+
+
 def evidence_class(*, mode: str, basis: str, refined: bool) -> str:
     """Name of the class a placed cut falls in, e.g. ``"script:startCue:onset"``."""
     return f"{mode}:{basis}:{'onset' if refined else 'raw'}"
@@ -59,13 +89,18 @@ def _table() -> dict[str, dict[str, ClassStats]]:
             for model, classes in raw.get("models", {}).items()}
 
 
-def stats_for(cls: str, *, model: str, calibrated: bool = True) -> ClassStats:
-    """Statistics of ``cls`` for ``model`` (falls back to any model, then to `DEFAULTS`)."""
+def stats_for(cls: str, *, model: str, calibrated: bool = True,
+              snr_db: float | None = None) -> ClassStats:
+    """Statistics of ``cls`` for ``model``: its local-SNR band when ``snr_db`` is given and the
+    band was fitted, else the class, else the class pooled over modes; then any model; then
+    `DEFAULTS`."""
     if calibrated:
         table = _table()
         pooled = "*:" + cls.split(":", 1)[1] if cls.count(":") == 2 else cls
+        band = band_class(cls, snr_db)
+        names = ([band] if band else []) + [cls, pooled]
         for key in (model, "base", "tiny.en"):
-            for name in (cls, pooled):
+            for name in names:
                 if name in table.get(key, {}):
                     return table[key][name]
     return DEFAULTS["onset" if cls.endswith(":onset") else "raw"]
@@ -74,16 +109,21 @@ def stats_for(cls: str, *, model: str, calibrated: bool = True) -> ClassStats:
 def fit_class(residuals_ms: list[float], *, min_half_width_ms: float = 20.0) -> ClassStats:
     """Fit one class from dev residuals (true − estimate, ms, estimate before any shift).
 
-    Quantiles are taken with a small-sample widening: with n cuts the 5 %/95 % points are
-    read at the (0.5/n)-more-extreme levels so few samples give wider, not narrower, windows.
+    The shift is the median residual (whole ms); the bounds are split-conformal order
+    statistics of the shifted residuals (whole ms, like the residuals), so fewer cuts give
+    wider, not narrower, windows.
     """
     r = np.asarray(residuals_ms, dtype=np.float64)
     n = len(r)
-    shift = float(np.median(r))
-    rs = r - shift
-    tail = max(0.005, 0.05 - 0.5 / max(n, 1))
-    lo = float(np.quantile(rs, tail))
-    hi = float(np.quantile(rs, 1.0 - tail))
+    shift = float(np.round(np.median(r)))
+    rs = np.sort(r - shift)
+    # Split-conformal order statistics: the floor((n+1)·5 %)-th smallest and the
+    # ceil((n+1)·95 %)-th smallest residual bound a new cut's residual with probability >= 90 %
+    # when it is exchangeable with the dev cuts (few cuts: the extremes).
+    k_lo = int(np.floor((n + 1) * (1.0 - NOMINAL) / 2))
+    k_hi = int(np.ceil((n + 1) * (1.0 + NOMINAL) / 2))
+    lo = float(rs[max(k_lo, 1) - 1]) if n else 0.0
+    hi = float(rs[min(k_hi, n) - 1]) if n else 0.0
     lo = min(lo, -min_half_width_ms)
     hi = max(hi, min_half_width_ms)
     p250 = float(np.mean(np.abs(rs) <= 250.0))

@@ -111,6 +111,9 @@ PRESETS: dict[str, list[ItemSpec]] = {
         ItemSpec("dev-music", ("dev", 0, 8), "en", 175, "music", True, (4, 12), 103),
         ItemSpec("dev-fast", ("dev", 0, 8), "en-us+f3", 190, "clean", True, (4, 12), 104),
         ItemSpec("dev-mix", ("dev", 0, 8), "en-029", 140, "noise+music", True, (4, 12), 105),
+        ItemSpec("dev-slow", ("dev", 0, 8), "en-gb-scotland", 105, "clean", True, (4, 12), 106),
+        ItemSpec("dev-music2", ("dev", 0, 8), "en-gb-x-gbclan", 160, "music", True, (4, 12),
+                 107),
     ],
 }
 """Corpus presets; `dev` (calibration) shares no paragraph and no seed with the others."""

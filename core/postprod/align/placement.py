@@ -408,7 +408,8 @@ def place_scenes(
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
         cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
-        st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows)
+        st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
+                       snr_db=snr)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue
