@@ -63,3 +63,91 @@ def test_a_refined_cut_takes_its_band_then_its_class_from_the_shipped_table() ->
     quiet = stats_for("cues:startCue:onset", model="base", snr_db=45.0)
     noisy = stats_for("cues:startCue:onset", model="base", snr_db=8.0)
     assert noisy.hi_ms - noisy.lo_ms > quiet.hi_ms - quiet.lo_ms
+
+
+def _marked_folder(folder, narration) -> None:  # type: ignore[no-untyped-def]
+    """The test narration as a recording with hand-marked cuts (the corpus's own format)."""
+    import shutil
+
+    from .conftest import SCENE_SENTENCE, scene_request
+
+    folder.mkdir()
+    shutil.copy(narration.path, folder / "reading.wav")
+    truth = [0] + [narration.onsets_ms[k] for k in SCENE_SENTENCE[1:]]
+    (folder / "reading.json").write_text(json.dumps(
+        {"request": scene_request(narration_text=narration.script), "trueStartsMs": truth}))
+
+
+@pytest.mark.model
+def test_windows_refit_on_your_own_marked_recordings_are_the_ones_used(
+        tmp_path, narration, transcript) -> None:  # type: ignore[no-untyped-def]
+    """`calibrate --marked DIR --write FILE` fits a table on recordings with hand-marked cuts;
+    `AlignOptions.calibration_file` makes every window come from it instead of the shipped one."""
+    from postprod.align.calibrate import main as calibrate
+    from postprod.align.operation import parse_request
+    from postprod.align.options import AlignOptions
+    from postprod.align.placement import place_scenes
+
+    from .conftest import scene_request
+
+    _marked_folder(tmp_path / "marked", narration)
+    out = tmp_path / "mine.json"
+    calibrate(["--marked", str(tmp_path / "marked"), "--models", "tiny.en",
+               "--write", str(out), "--out", str(tmp_path / "work")])
+    written = json.loads(out.read_text())
+    assert "marked by hand" in written["corpus"]
+    mine = written["models"]["tiny.en"]
+    # 3 cuts × (script, cues): too few for a class or a band of their own, so one pooled class
+    # keeps their median shift with the default window.
+    assert sum(v["n"] for k, v in mine.items() if k.startswith("*:") and k.count(":") == 2) == 6
+
+    words, decoded = transcript
+    req = parse_request(scene_request(narration_text=narration.script))
+    opts = AlignOptions(calibration_file=str(out))
+    placed = place_scenes(words, decoded.samples, req, options=opts, model="tiny.en")
+    shipped = place_scenes(words, decoded.samples, req, model="tiny.en")
+    for p, q in zip(placed.scenes[1:], shipped.scenes[1:], strict=True):
+        st = stats_for(p.evidence_class, model="tiny.en", snr_db=p.snr_db, table_file=out)
+        assert st in [ClassStats(**v) for v in mine.values()]
+        assert p.shift_ms == st.shift_ms
+        assert p.window_sec == pytest.approx((p.time_sec + st.lo_ms / 1000,
+                                              p.time_sec + st.hi_ms / 1000))
+        assert p.window_sec != q.window_sec  # 6 cuts are pooled and widened: not the shipped
+
+
+def test_a_bad_calibration_file_fails_before_any_audio_is_read(tmp_path) -> None:
+    from postprod.align import scene_timestamps
+    from postprod.align.options import AlignOptions
+
+    from .conftest import scene_request
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1}')
+    with pytest.raises(ValueError, match="not a calibration table"):
+        scene_timestamps(b"not audio", scene_request(), tier="free", model="tiny.en",
+                         options=AlignOptions(calibration_file=str(bad)))
+    from .test_cli import run_cli, write_json
+
+    meta = write_json(tmp_path / "meta.json", scene_request())
+    proc = run_cli("timestamps", str(bad), "--metadata", str(meta), "--calibration", str(bad))
+    assert proc.returncode == 2
+    assert b"--calibration" in proc.stderr and b"not a calibration table" in proc.stderr
+
+
+def test_marked_recordings_need_their_audio_and_one_true_cut_per_scene(tmp_path) -> None:
+    from postprod.align.corpus import load_marked
+
+    from .conftest import scene_request
+
+    (tmp_path / "a.json").write_text(json.dumps({"request": scene_request(),
+                                                 "trueStartsMs": [0, 1, 2, 3]}))
+    with pytest.raises(ValueError, match=r"a\.json: no audio beside it"):
+        load_marked(tmp_path)
+    (tmp_path / "a.flac").write_bytes(b"")
+    assert [i.name for i in load_marked(tmp_path)] == ["a"]
+    (tmp_path / "a.json").write_text(json.dumps({"request": scene_request(),
+                                                 "trueStartsMs": [0, 1]}))
+    with pytest.raises(ValueError, match="one time per scene"):
+        load_marked(tmp_path)
+    with pytest.raises(ValueError, match=r"no NAME\.json"):
+        load_marked(tmp_path / "empty")

@@ -1,17 +1,23 @@
 """Fit the shipped window calibration on the development corpus.
 
     python -m postprod.align.calibrate [--models tiny.en,base] [--out DIR]
+    python -m postprod.align.calibrate --marked DIR --models base --write my-calibration.json
 
 Builds the `dev` preset of `corpus` (paragraphs and seeds the benchmark never scores), aligns
 it with calibration off, and writes `calibration.json` beside this module: per model and
 evidence class the median residual (shift) and the 5 %/95 % residual quantiles after it, and
 the same per local-SNR band for cuts refined to an onset (pooled over modes).
+
+With ``--marked DIR`` it fits on your own recordings instead (see `corpus.load_marked` for
+the format: the request JSON plus the hand-marked true cuts); use the written table with
+`AlignOptions.calibration_file` or ``postprod timestamps --calibration FILE``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +32,7 @@ from .calibration import (
     band_class,
     fit_class,
 )
-from .corpus import build_corpus
+from .corpus import build_corpus, load_marked
 from .evaluation import SceneRow, evaluate_item
 from .options import AlignOptions
 
@@ -74,28 +80,36 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--models", default="tiny.en,base")
     ap.add_argument("--out", default=None,
                     help="keep the dev corpus and its transcripts here (reused when present)")
+    ap.add_argument("--marked", default=None,
+                    help="fit on these recordings with hand-marked cuts instead of the dev preset")
     ap.add_argument("--write", default=str(CALIBRATION_FILE))
     args = ap.parse_args(argv)
+    if args.marked and args.write == str(CALIBRATION_FILE):
+        ap.error("--marked needs --write FILE (the shipped table is fitted on the dev preset)")
     models = [m for m in args.models.split(",") if m]
     with tempfile.TemporaryDirectory(prefix="postprod-calib-") as tmp:
         root = Path(args.out or tmp)
-        items = build_corpus(root, preset="dev")
+        items = load_marked(args.marked) if args.marked else build_corpus(root, preset="dev")
         table: dict[str, dict[str, dict[str, float]]] = {}
         opts = AlignOptions(calibrated_windows=False)
         for model in models:
             rows: list[SceneRow] = []
             for item in items:
                 kept = root / "transcripts" / f"{model}-{item.name}.json"
+                methods = (("script", "cues") if item.request.get("narrationText")
+                           else ("cues",))
                 r, stats, extra = evaluate_item(
-                    item, model=model, options=opts, methods=("script", "cues"),
+                    item, model=model, options=opts, methods=methods,
                     transcript=load_transcript(kept) if kept.is_file() else None)
                 save_transcript(extra["transcript"], kept)
                 rows += r
                 print(f"{model} {item.name}: {len(r)} cuts, RTF {stats.rtf:.3f}")
             table[model] = fit(rows)
     Path(args.write).write_text(json.dumps(
-        {"version": 1, "command": COMMAND, "nominal": 0.9,
-         "corpus": "postprod.align.corpus preset 'dev'", "models": table}, indent=1) + "\n")
+        {"version": 1, "command": COMMAND if not args.marked else
+         "python -m postprod.align.calibrate " + " ".join(argv or sys.argv[1:]), "nominal": 0.9,
+         "corpus": (f"recordings marked by hand in {args.marked}" if args.marked
+                    else "postprod.align.corpus preset 'dev'"), "models": table}, indent=1) + "\n")
     print(json.dumps(table, indent=1))
 
 

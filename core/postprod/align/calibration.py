@@ -80,22 +80,41 @@ def evidence_class(*, mode: str, basis: str, refined: bool) -> str:
     return f"{mode}:{basis}:{'onset' if refined else 'raw'}"
 
 
-@lru_cache(maxsize=1)
-def _table() -> dict[str, dict[str, ClassStats]]:
-    if not CALIBRATION_FILE.is_file():
-        return {}
-    raw = json.loads(CALIBRATION_FILE.read_text())
-    return {model: {cls: ClassStats(**v) for cls, v in classes.items()}
-            for model, classes in raw.get("models", {}).items()}
+def load_table(path: str | Path) -> dict[str, dict[str, ClassStats]]:
+    """Model → class → statistics from a calibration file (``calibration.json`` format).
+
+    Raises:
+        ValueError: the file cannot be read or is not a calibration table (says which).
+    """
+    return _load(str(Path(path).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> dict[str, dict[str, ClassStats]]:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        models = raw["models"]
+        return {model: {cls: ClassStats(**v) for cls, v in classes.items()}
+                for model, classes in models.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"{path} is not a calibration table (expected the JSON written by "
+            f"`python -m postprod.align.calibrate --write FILE`): {exc}") from exc
+
+
+def _table(path: str | Path | None = None) -> dict[str, dict[str, ClassStats]]:
+    if path is not None:
+        return load_table(path)
+    return load_table(CALIBRATION_FILE) if CALIBRATION_FILE.is_file() else {}
 
 
 def stats_for(cls: str, *, model: str, calibrated: bool = True,
-              snr_db: float | None = None) -> ClassStats:
+              snr_db: float | None = None, table_file: str | Path | None = None) -> ClassStats:
     """Statistics of ``cls`` for ``model``: its local-SNR band when ``snr_db`` is given and the
     band was fitted, else the class, else the class pooled over modes; then any model; then
-    `DEFAULTS`."""
+    `DEFAULTS`. ``table_file``: a calibration file to use instead of the shipped one."""
     if calibrated:
-        table = _table()
+        table = _table(table_file)
         pooled = "*:" + cls.split(":", 1)[1] if cls.count(":") == 2 else cls
         band = band_class(cls, snr_db)
         names = ([band] if band else []) + [cls, pooled]

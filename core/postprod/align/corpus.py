@@ -75,7 +75,7 @@ class CorpusItem:
         request: Scene Timestamps `metadata` (camelCase JSON data) with `narrationText`.
         true_starts_ms: per scene, the true cut in ms from the start of the audio.
         duration_sec: audio length, seconds.
-        spec: how it was made.
+        spec: how it was made (None for a recording whose cuts were marked by hand).
         departures: what the narrator did differently from the script.
     """
 
@@ -84,7 +84,7 @@ class CorpusItem:
     request: dict[str, Any]
     true_starts_ms: list[int]
     duration_sec: float
-    spec: ItemSpec
+    spec: ItemSpec | None
     departures: list[str] = field(default_factory=list)
 
     def request_without_narration(self) -> dict[str, Any]:
@@ -351,6 +351,38 @@ class _workdir:
 
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus")
+
+
+def load_marked(folder: str | Path) -> list[CorpusItem]:
+    """Recordings with hand-marked cuts, in the corpus's own format: per narration
+    ``NAME.json`` = ``{"request": <Scene Timestamps metadata>, "trueStartsMs": [...]}`` (one
+    true cut per scene, ms from the start of the audio, scene 0 first) beside ``NAME.<audio>``.
+
+    Raises:
+        ValueError: a JSON without its audio, or truth that does not fit its scenes.
+    """
+    items = []
+    for meta_path in sorted(Path(folder).glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        audio = next((meta_path.with_suffix(x) for x in AUDIO_SUFFIXES
+                      if meta_path.with_suffix(x).is_file()), None)
+        if audio is None:
+            raise ValueError(f"{meta_path.name}: no audio beside it (NAME + one of "
+                             f"{', '.join(AUDIO_SUFFIXES)})")
+        request, truth = meta.get("request"), meta.get("trueStartsMs")
+        if not isinstance(request, dict) or not isinstance(truth, list) or len(truth) != len(
+                request.get("scenes", [])):
+            raise ValueError(f"{meta_path.name}: needs \"request\" (Scene Timestamps metadata) "
+                             "and \"trueStartsMs\" with one time per scene")
+        items.append(CorpusItem(name=meta_path.stem, audio_path=audio, request=request,
+                                true_starts_ms=[int(t) for t in truth],
+                                duration_sec=float(meta.get("durationSec", 0.0)), spec=None))
+    if not items:
+        raise ValueError(f"{folder}: no NAME.json with NAME.<audio> beside it")
+    return items
 
 
 def build_corpus(out_dir: str | Path, *, preset: Preset = "quick", seed: int = 0

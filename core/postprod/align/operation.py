@@ -24,6 +24,7 @@ from ..contract.timestamps import (
 )
 from ..media.audio import DecodedAudio, decode_audio, probe_duration_sec, source_size
 from ..progress import ProgressCallback, report
+from .calibration import load_table
 from .options import AlignOptions
 from .placement import Placement, place_scenes
 from .transcribe import check_language, transcribe_words
@@ -171,8 +172,11 @@ def scene_timestamps(
         PostprodError subclasses: INVALID_JSON, VALIDATION_ERROR, DUPLICATE_ID,
         TIER_LIMIT_EXCEEDED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, AUDIO_UNDECODABLE,
         AUDIO_EMPTY, ENGINE_UNAVAILABLE.
+        ValueError: ``options.calibration_file`` is not a calibration table.
     """
     opts = options or AlignOptions()
+    if opts.calibration_file is not None:
+        load_table(opts.calibration_file)  # a bad table fails before any work
     req = parse_request(request)
     check_request_limits(req, tier=tier)
     check_language(req.language_code, model=model)

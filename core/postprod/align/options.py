@@ -14,7 +14,8 @@ class AlignOptions:
     onset_refinement: bool = True
     """Move each cut to the acoustic onset after the pause near the recognised word start."""
     calibrated_windows: bool = True
-    """Use the shipped calibration (per-class shift and 90 % quantiles); off: fixed ±400 ms."""
+    """Use the calibration (per class and local-SNR band: shift and 90 % window); off: the
+    uncalibrated defaults (±250 ms at an acoustic onset, ±400 ms otherwise)."""
     use_narration: bool = True
     """Align through `narrationText` when the request has one (off: cues only)."""
     beam_size: int = 5
@@ -65,6 +66,9 @@ class AlignOptions:
     proportional place (it stays `interpolated`, with the wide window)."""
     calibration_model: str | None = None
     """Calibration table to use; None = the one of the model that recognised the audio."""
+    calibration_file: str | None = None
+    """A calibration file written by ``python -m postprod.align.calibrate --write FILE`` (for
+    instance fitted on your own recordings with hand-marked cuts); None = the shipped table."""
 
     def transcribe_options(self) -> TranscribeOptions:
         """The recogniser's share of these settings."""

@@ -409,7 +409,7 @@ def place_scenes(
                 snr = onset.snr_db
         cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
-                       snr_db=snr)
+                       snr_db=snr, table_file=opts.calibration_file)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue

@@ -14,6 +14,18 @@ MODEL_OPTION = click.option(
     help="Speech recogniser: tiny.en (fast, English only), base, or a CTranslate2 directory.")
 
 
+def _calibration(path: Path | None) -> Path | None:
+    """The ``--calibration`` file, checked before any audio is read."""
+    if path is not None:
+        from ..align.calibration import load_table
+
+        try:
+            load_table(path)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--calibration") from exc
+    return path
+
+
 def _metadata(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
@@ -25,14 +37,21 @@ def _metadata(path: Path) -> str:
               help="The request's metadata JSON (scenes, startOffsetMs, narrationText...).")
 @TIER_OPTION
 @MODEL_OPTION
+@click.option("--calibration", "calibration", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              callback=lambda ctx, param, value: _calibration(value),
+              help="Window calibration written by `python -m postprod.align.calibrate --write "
+                   "FILE` (e.g. fitted on your own hand-marked recordings); default: shipped.")
 @contract_errors
-def timestamps_command(audio: Path, metadata: Path, tier: str, model: str) -> None:
+def timestamps_command(audio: Path, metadata: Path, tier: str, model: str,
+                       calibration: Path | None) -> None:
     """Time each scene's start in the narration AUDIO; response JSON on stdout."""
-    from ..align import scene_timestamps
+    from ..align import AlignOptions, scene_timestamps
 
+    opts = AlignOptions(calibration_file=str(calibration) if calibration else None)
     with progress_bar("timestamps") as on_progress:
         response = scene_timestamps(audio, _metadata(metadata), tier=tier,  # type: ignore[arg-type]
-                                    model=model, progress=on_progress)
+                                    model=model, options=opts, progress=on_progress)
     emit_json(response.to_json_data())
 
 
