@@ -42,6 +42,7 @@ def test_every_format_decodes_to_16k_mono_in_time(tmp_path, name, ext, codec, ra
     path = make_burst(tmp_path / f"{name}.{ext}", rate=rate, channels=channels, codec=codec)
     decoded = decode_audio(path)
     assert (decoded.source_rate, decoded.source_channels) == (rate, channels)
+    assert decoded.lossy is (ext not in ("wav", "flac"))
     assert decoded.samples.dtype == np.float32 and decoded.samples.ndim == 1
     assert 2.5 - 1e-6 <= decoded.duration_sec <= 2.5 + excess
     assert len(decoded.samples) == pytest.approx(decoded.duration_sec * SAMPLE_RATE, abs=2)

@@ -49,6 +49,20 @@ def test_snr_bands_split_noisy_pauses_from_quiet_ones() -> None:
     assert band_class("script:startCue:onset", None) is None
 
 
+def test_a_lossy_source_takes_its_own_quiet_band_and_falls_back_to_the_plain_one() -> None:
+    """MP3/AAC/Opus transients smear: quiet-pause cuts of a lossy source get the lossy band
+    (fitted on dev items delivered lossily); a band without a lossy fit uses the plain one."""
+    table = json.loads(CALIBRATION_FILE.read_text())["models"]["base"]
+    assert band_class("cues:startCue:onset", 45.0, lossy=True) == "*:startCue:onset:snr>=20:lossy"
+    lossy = stats_for("cues:startCue:onset", model="base", snr_db=45.0, lossy=True)
+    assert lossy == ClassStats(**table["*:startCue:onset:snr>=20:lossy"])
+    plain = stats_for("cues:startCue:onset", model="base", snr_db=45.0)
+    assert lossy.hi_ms - lossy.lo_ms > plain.hi_ms - plain.lo_ms
+    assert "*:startCue:onset:snr<20:lossy" not in table  # no noisy lossy dev item
+    assert stats_for("cues:startCue:onset", model="base", snr_db=8.0, lossy=True) == ClassStats(
+        **table["*:startCue:onset:snr<20"])
+
+
 def test_a_refined_cut_takes_its_band_then_its_class_from_the_shipped_table() -> None:
     table = json.loads(CALIBRATION_FILE.read_text())["models"]["base"]
     for snr, band in ((8.0, "*:startCue:onset:snr<20"), (45.0, "*:startCue:onset:snr>=20")):

@@ -80,6 +80,31 @@ def test_a_word_that_swallowed_a_pause_starts_near_its_end() -> None:
     assert speech_rate(tr, AlignOptions(seconds_per_char=0.08)) == 0.08
 
 
+def test_a_first_word_hung_on_the_previous_sentence_is_found_after_the_pause() -> None:
+    """Heard: "…the square. There | was (stretched over a 1.5 s pause) | cheese…" — the scene's
+    first word sits before the pause, its second swallowed it; the cut is the onset after the
+    pause, 1.5 s after the heard start, not the heard start itself."""
+    from postprod.align.operation import parse_request
+    from postprod.align.placement import place_scenes
+
+    x = burst_signal([(0.2, 4.5), (6.0, 8.0)], 9.0)
+    words = [Word(text=t, start=s, end=e, probability=1.0) for t, s, e in [
+        ("The", 0.2, 0.5), ("stalls", 0.5, 1.1), ("filled", 1.1, 1.6), ("the", 1.6, 1.8),
+        ("whole", 1.8, 2.2), ("market", 2.2, 2.7), ("in", 2.7, 2.9), ("the", 2.9, 3.1),
+        ("old", 3.1, 3.5), ("town", 3.5, 4.0), ("square.", 4.0, 4.5), ("There", 4.5, 4.74),
+        ("was", 4.74, 6.5), ("cheese", 6.5, 6.9), ("wrapped", 6.9, 7.3), ("in", 7.3, 7.5),
+        ("leaves.", 7.5, 8.0)]]
+    tr = Transcript(words=words, language="en", duration_sec=9.0)
+    req = parse_request({"scenes": [
+        {"startCueText": "The stalls filled", "anchorText": "the old town square"},
+        {"startCueText": "There was cheese wrapped", "anchorText": "cheese wrapped in leaves"}]})
+    placed = place_scenes(tr, energy_envelope(x), req, options=AlignOptions(
+        calibrated_windows=False), model="tiny.en")
+    cut = placed.scenes[1]
+    assert cut.evidence_class == "cues:startCue:onset"
+    assert abs(cut.time_sec - 6.0) <= 0.015
+
+
 class _Recorder:
     """Stands in for the recogniser in `_fill_gaps`: records what it is asked to hear."""
 

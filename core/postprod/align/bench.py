@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .calibration import snr_band
-from .corpus import build_corpus
+from .corpus import Preset, build_corpus
 from .evaluation import RunStats, SceneRow, evaluate_item, summarize
 from .options import AlignOptions
 from .transcribe import Transcript, Word
@@ -19,15 +19,20 @@ from .transcribe import Transcript, Word
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
 
-def run_bench(*, quick: bool, models: list[str], out_dir: Path,
-              options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:
+def run_bench(*, quick: bool = False, models: list[str], out_dir: Path,
+              options: AlignOptions | None = None, echo: Any = print,
+              preset: Preset | None = None) -> dict[str, Any]:
     """Build the corpus into ``out_dir``, align every item with every model, print tables.
+
+    Args:
+        quick: the small ``quick`` preset instead of ``full``.
+        preset: a corpus preset by name (``quick``, ``full``, ``hour``); overrides ``quick``.
 
     Returns:
         ``{"rows": [...], "runs": [...], "summary": {...}}`` (also written to
         ``out_dir/bench_timestamps.json``).
     """
-    items = build_corpus(out_dir / "corpus", preset="quick" if quick else "full")
+    items = build_corpus(out_dir / "corpus", preset=preset or ("quick" if quick else "full"))
     total_audio = sum(i.duration_sec for i in items)
     echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "
          f"({', '.join(f'{i.name} {i.duration_sec / 60:.1f} min' for i in items)})")
@@ -136,6 +141,10 @@ def _drift(rows: list[SceneRow], item: str, models: list[str], echo: Any) -> Non
             echo(f"{model:8s} {method:10s} " + " ".join(f"{c:>14s}" for c in cells))
 
 
+def _band(row: SceneRow) -> str:
+    return snr_band(row.snr_db) + (" lossy" if row.lossy and row.snr_db is not None else "")
+
+
 def _coverage(rows: list[SceneRow], models: list[str], echo: Any) -> None:
     """Window coverage per corpus item and per local-SNR band at the refined onset, so a reader
     sees whether one item or one kind of cut carries the overall figure."""
@@ -143,7 +152,7 @@ def _coverage(rows: list[SceneRow], models: list[str], echo: Any) -> None:
     if not scored:
         return
     items = sorted({r.item for r in scored})
-    bands = sorted({snr_band(r.snr_db) for r in scored})
+    bands = sorted({_band(r) for r in scored})
     echo("")
     echo("window coverage (cover % / n) per item and per local-SNR band at the refined onset "
          "(dB: speech just after the onset over the pause before it)")
@@ -155,7 +164,7 @@ def _coverage(rows: list[SceneRow], models: list[str], echo: Any) -> None:
                 continue
             cells = []
             for key in items + bands:
-                part = [r for r in sel if key in (r.item, snr_band(r.snr_db))]
+                part = [r for r in sel if key in (r.item, _band(r))]
                 cells.append(f"{100 * np.mean([r.covered for r in part]):5.1f}% / {len(part):3d}"
                              if part else "-")
             echo(f"{model:8s} {method:7s} " + " ".join(f"{c:>14s}" for c in cells))

@@ -53,7 +53,7 @@ def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
         groups[r.evidence_class].append(residual)
         _, basis, how = r.evidence_class.split(":")
         groups[f"*:{basis}:{how}"].append(residual)
-        band = band_class(r.evidence_class, r.snr_db)
+        band = band_class(r.evidence_class, r.snr_db, lossy=r.lossy)
         if band:
             bands[band].append(residual)
     out = {}

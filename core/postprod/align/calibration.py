@@ -4,7 +4,8 @@ quantiles and the share within 250 ms, measured on the development corpus.
 A cut refined to an acoustic onset is further conditioned on the local SNR there
 (`Onset.snr_db`): the same detector is within a few ms after a quiet pause and tens of ms late
 when noise fills the pause, so one window per class would be too wide for the first and too
-narrow for the second.
+narrow for the second. A lossily coded source (MP3, AAC, Opus) has bands of its own: its
+transients smear, and the onset is found up to a codec frame early.
 
 The table ships as `calibration.json` beside this module; regenerate it with
 ``python -m postprod.align.calibrate`` (see that module).
@@ -68,11 +69,12 @@ def snr_band(snr_db: float | None) -> str:
     return f"snr<{SNR_BAND_DB:g}" if snr_db < SNR_BAND_DB else f"snr>={SNR_BAND_DB:g}"
 
 
-def band_class(cls: str, snr_db: float | None) -> str | None:
-    """The band key of a refined cut (``"*:startCue:onset:snr>=20"``), None when not refined."""
+def band_class(cls: str, snr_db: float | None, *, lossy: bool = False) -> str | None:
+    """The band key of a refined cut (``"*:startCue:onset:snr>=20"``, with ``":lossy"`` for a
+    lossily coded source), None when not refined."""
     if snr_db is None or not cls.endswith(":onset") or cls.count(":") != 2:
         return None
-    return "*:" + cls.split(":", 1)[1] + ":" + snr_band(snr_db)
+    return "*:" + cls.split(":", 1)[1] + ":" + snr_band(snr_db) + (":lossy" if lossy else "")
 
 
 def evidence_class(*, mode: str, basis: str, refined: bool) -> str:
@@ -109,15 +111,18 @@ def _table(path: str | Path | None = None) -> dict[str, dict[str, ClassStats]]:
 
 
 def stats_for(cls: str, *, model: str, calibrated: bool = True,
-              snr_db: float | None = None, table_file: str | Path | None = None) -> ClassStats:
+              snr_db: float | None = None, lossy: bool = False,
+              table_file: str | Path | None = None) -> ClassStats:
     """Statistics of ``cls`` for ``model``: its local-SNR band when ``snr_db`` is given and the
-    band was fitted, else the class, else the class pooled over modes; then any model; then
-    `DEFAULTS`. ``table_file``: a calibration file to use instead of the shipped one."""
+    band was fitted (the lossy-source band first when ``lossy``), else the class, else the
+    class pooled over modes; then any model; then `DEFAULTS`. ``table_file``: a calibration
+    file to use instead of the shipped one."""
     if calibrated:
         table = _table(table_file)
         pooled = "*:" + cls.split(":", 1)[1] if cls.count(":") == 2 else cls
-        band = band_class(cls, snr_db)
-        names = ([band] if band else []) + [cls, pooled]
+        bands = [band_class(cls, snr_db, lossy=True)] if lossy else []
+        bands.append(band_class(cls, snr_db))
+        names = [b for b in bands if b] + [cls, pooled]
         for key in (model, "base", "tiny.en"):
             for name in names:
                 if name in table.get(key, {}):

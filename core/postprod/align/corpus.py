@@ -28,7 +28,7 @@ from .corpus_texts import ASIDES, DEV_PARAGRAPHS, TEST_PARAGRAPHS
 RATE = 22_050
 """Sample rate of the corpus files, Hz (espeak-ng's own; the aligner resamples)."""
 
-Preset = Literal["quick", "full", "dev"]
+Preset = Literal["quick", "full", "dev", "hour"]
 
 ROOM_TONE_SNR_DB = 45.0
 """Level of the noise floor under every narration, dB below the active speech level. Real
@@ -37,6 +37,19 @@ booth); pauses of pure zeros make onsets unrealistically easy to find."""
 
 LONG_SEC = 600.0
 """Narrations longer than this are written as 16 kHz FLAC (shorter ones as 22.05 kHz WAV)."""
+
+MP3_SEC = 1500.0
+"""Narrations longer than this are delivered as MP3 (see `DELIVERIES`): an hour of FLAC would
+exceed the 25 MB limit, and an hour-long narration is delivered compressed."""
+
+DELIVERIES: dict[str, tuple[str, list[str]]] = {
+    "mp3": (".mp3", ["-ar", "16000", "-c:a", "libmp3lame", "-b:a", "48k"]),
+    "m4a": (".m4a", ["-ar", "22050", "-c:a", "aac", "-b:a", "64k"]),
+    "opus": (".ogg", ["-c:a", "libopus", "-b:a", "32k"]),
+}
+"""Lossy deliveries (suffix, ffmpeg encoder arguments), at low speech bitrates: 16 kHz MP3 at
+48 kbit/s, AAC-LC in M4A at 64 kbit/s, Opus at 32 kbit/s. Their transients smear (an MP3's
+pre-echo reaches up to a granule before an onset), which the windows must know."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,11 @@ class ItemSpec:
         departures: narrator departures from the script (asides, skips, repeats).
         scene_sec: (min, max) scene length, seconds.
         seed: random seed of pauses, scene lengths, departures and cue lengths.
+        readings: the paragraphs are read this many times in a row, reading r starting
+            r/readings of the way through them (an hour-long narration from the same texts:
+            every cue then occurs ``readings`` times, in different company).
+        delivery: ``pcm`` (WAV, or 16 kHz FLAC beyond `LONG_SEC`; MP3 beyond `MP3_SEC`) or a
+            lossy codec of `DELIVERIES`.
     """
 
     name: str
@@ -63,6 +81,8 @@ class ItemSpec:
     departures: bool
     scene_sec: tuple[float, float]
     seed: int
+    readings: int = 1
+    delivery: str = "pcm"
 
 
 @dataclass
@@ -104,6 +124,8 @@ PRESETS: dict[str, list[ItemSpec]] = {
         ItemSpec("fast-f3", ("test", 16, 24), "en-us+f3", 185, "clean", True, (8, 25), 24),
         ItemSpec("noise-music", ("test", 24, 36), "en-029", 145, "noise+music", True, (8, 25),
                  25),
+        ItemSpec("mp3-gb", ("test", 16, 24), "en-gb", 160, "clean", True, (8, 25), 26,
+                 delivery="mp3"),
     ],
     "dev": [
         ItemSpec("dev-clean", ("dev", 0, 8), "en-us", 160, "clean", True, (4, 12), 101),
@@ -114,9 +136,20 @@ PRESETS: dict[str, list[ItemSpec]] = {
         ItemSpec("dev-slow", ("dev", 0, 8), "en-gb-scotland", 105, "clean", True, (4, 12), 106),
         ItemSpec("dev-music2", ("dev", 0, 8), "en-gb-x-gbclan", 160, "music", True, (4, 12),
                  107),
+        ItemSpec("dev-mp3", ("dev", 0, 8), "en-gb", 155, "clean", True, (4, 12), 108,
+                 delivery="mp3"),
+        ItemSpec("dev-m4a", ("dev", 0, 8), "en-us+m3", 170, "music", True, (4, 12), 109,
+                 delivery="m4a"),
+        ItemSpec("dev-opus", ("dev", 0, 8), "en-gb-x-rp", 125, "clean", True, (4, 12), 110,
+                 delivery="opus"),
+    ],
+    "hour": [
+        ItemSpec("hour-3x", ("test", 0, 36), "en-us", 112, "clean", True, (8, 25), 31,
+                 readings=3),
     ],
 }
-"""Corpus presets; `dev` (calibration) shares no paragraph and no seed with the others."""
+"""Corpus presets; `dev` (calibration) shares no paragraph and no seed with the others; `hour`
+is one narration of just under 60 minutes (the enterprise limit), for memory and drift."""
 
 _ABBREVIATIONS = {"Mr.", "Mrs.", "Dr.", "St.", "Ms.", "Prof."}
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -223,6 +256,10 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     rng = np.random.default_rng(spec.seed)
     source = DEV_PARAGRAPHS if spec.paragraphs[0] == "dev" else TEST_PARAGRAPHS
     paragraphs = list(source[spec.paragraphs[1]: spec.paragraphs[2]])
+    if spec.readings > 1:
+        step = len(paragraphs) // spec.readings
+        paragraphs = [p for r in range(spec.readings)
+                      for p in paragraphs[r * step:] + paragraphs[:r * step]]
     sentences: list[tuple[int, str]] = [(p, s) for p, para in enumerate(paragraphs)
                                         for s in split_sentences(para)]
     audio = [synthesize(s, voice=spec.voice, wpm=spec.wpm) for _, s in sentences]
@@ -308,7 +345,10 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     if peak > 0.98:
         mix *= 0.98 / peak
     out_dir.mkdir(parents=True, exist_ok=True)
-    if len(mix) / RATE > LONG_SEC:
+    delivery = "mp3" if spec.delivery == "pcm" and len(mix) / RATE > MP3_SEC else spec.delivery
+    if delivery != "pcm":
+        audio_path = _write_lossy(mix, out_dir / spec.name, delivery)
+    elif len(mix) / RATE > LONG_SEC:
         # As a long narration is delivered: compressed and at 16 kHz, under the 25 MB limit.
         import librosa
 
@@ -339,6 +379,18 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
         {"request": request, "trueStartsMs": truth, "durationSec": item.duration_sec,
          "spec": asdict(spec), "departures": notes}, indent=1))
     return item
+
+
+def _write_lossy(mix: np.ndarray, stem: Path, delivery: str) -> Path:
+    """``mix`` (22.05 kHz float32, mono) encoded by ffmpeg as ``delivery`` (`DELIVERIES`)."""
+    if shutil.which("ffmpeg") is None:
+        raise RuntimeError("ffmpeg is not installed (Debian package ffmpeg)")
+    suffix, args = DELIVERIES[delivery]
+    path = stem.with_suffix(suffix)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "1",
+                    "-i", "-", *args, str(path)],
+                   input=mix.astype(np.float32).tobytes(), check=True, capture_output=True)
+    return path
 
 
 class _workdir:

@@ -41,6 +41,7 @@ class SceneRow:
         confidence: returned confidence.
         shift_ms: calibrated shift included in est_ms.
         snr_db: local SNR at the refined onset, dB (None when not refined).
+        lossy: the item's audio is lossily coded.
     """
 
     item: str
@@ -57,6 +58,7 @@ class SceneRow:
     confidence: float
     shift_ms: float = 0.0
     snr_db: float | None = None
+    lossy: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class RunStats:
 
 
 def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str, model: str,
-          method: str, placement: Placement | None = None) -> list[SceneRow]:
+          method: str, placement: Placement | None = None, lossy: bool = False
+          ) -> list[SceneRow]:
     """Per-scene rows of ``response`` against the truth (scene 0 is fixed and not scored)."""
     offset = response.meta.start_offset_ms
     rows = []
@@ -110,7 +113,7 @@ def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str,
                              covered=lo <= truth <= hi, basis=t.basis,
                              evidence_class=p.evidence_class if p else "",
                              confidence=t.confidence, shift_ms=p.shift_ms if p else 0.0,
-                             snr_db=p.snr_db if p else None))
+                             snr_db=p.snr_db if p else None, lossy=lossy))
     return rows
 
 
@@ -219,7 +222,8 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
                                           options=opts.transcribe_options())
         t2 = time.perf_counter()
         env = energy_envelope(decoded.samples)
-        placement = place_scenes(transcript, env, req, options=opts, model=model)
+        placement = place_scenes(transcript, env, req, options=opts, model=model,
+                                 lossy=decoded.lossy)
         t3 = time.perf_counter()
         c3 = time.process_time()
     rows: list[SceneRow] = []
@@ -232,11 +236,12 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
             r = req
         else:
             r = parse_request(item.request_without_narration())
-            p = place_scenes(transcript, env, r, options=opts, model=model)
+            p = place_scenes(transcript, env, r, options=opts, model=model,
+                             lossy=decoded.lossy)
         resp = build_response(p, r, duration_sec=decoded.duration_sec, language="en",
                               request_id="req_bench")
         rows += score(resp, item.true_starts_ms, item=item.name, model=model, method=method,
-                      placement=p)
+                      placement=p, lossy=decoded.lossy)
     stats = RunStats(item=item.name, model=model, audio_sec=decoded.duration_sec,
                      elapsed_sec=(t1 - t0) + (t3 - t1), transcribe_sec=t2 - t1,
                      peak_rss_mb=mem.peak / 1e6, cpu_sec=c3 - c0,

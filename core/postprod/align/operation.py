@@ -193,7 +193,8 @@ def scene_timestamps(
         raise AudioEmpty("no speech was found in the audio", field="audio",
                          allowed="audio with speech")
     report(progress, "align", 0.96, "placing scenes")
-    placement = place_scenes(transcript, decoded.samples, req, options=opts, model=model)
+    placement = place_scenes(transcript, decoded.samples, req, options=opts, model=model,
+                             lossy=decoded.lossy)
     language = req.language_code or transcript.language
     response = build_response(placement, req, duration_sec=decoded.duration_sec,
                               language=language, request_id=request_id or new_request_id())

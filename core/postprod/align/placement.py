@@ -25,6 +25,10 @@ from .options import AlignOptions
 from .text import Tokens, tokenize_text, tokenize_words
 from .transcribe import Transcript, Word
 
+ONSET_REACH_SEC = 2.5
+"""Farthest a cut's onset is searched after its recognised start, when the heard words say a
+pause lies there (a word that swallowed it), seconds."""
+
 ANCHOR_ONLY_CONFIDENCE = 0.3
 """Highest confidence of a start inferred from an anchor phrase that does not open the scene."""
 
@@ -201,11 +205,22 @@ def word_start(word: Word, *, rate: float, opts: AlignOptions) -> float:
 
 def _heard_time(transcript: Transcript, heard: Tokens, j: int, lead_chars: int,
                 opts: AlignOptions, rate: float) -> tuple[float, float]:
-    """(start, end) of the recognised word under token ``j``, start stepped back over
-    ``lead_chars`` of unheard speech."""
-    word = transcript.words[heard.owner[j]]
+    """(start, latest end) of the recognised word under token ``j``, start stepped back over
+    ``lead_chars`` of unheard speech.
+
+    The end is how far the onset search may reach: the word's end, or the next word's end
+    when that one swallowed a pause (the recogniser sometimes hangs a sentence's first word on
+    the previous sentence and stretches the second over the pause between them).
+    """
+    k = heard.owner[j]
+    word = transcript.words[k]
     start = word_start(word, rate=rate, opts=opts)
-    return max(0.0, start - lead_chars * rate), word.end
+    end = word.end
+    if k + 1 < len(transcript.words):
+        nxt = transcript.words[k + 1]
+        if word_start(nxt, rate=rate, opts=opts) > nxt.start + 0.3:
+            end = nxt.end
+    return max(0.0, start - lead_chars * rate), end
 
 
 def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[str]],
@@ -338,6 +353,7 @@ def place_scenes(
     *,
     options: AlignOptions | None = None,
     model: str = "base",
+    lossy: bool = False,
 ) -> Placement:
     """Place every scene of ``request`` on ``transcript`` (cheap; no recogniser runs).
 
@@ -348,6 +364,7 @@ def place_scenes(
         request: the validated request.
         options: alignment settings.
         model: the recogniser's name, to pick its calibration table.
+        lossy: the audio came from a lossy codec (`DecodedAudio.lossy`), to pick its windows.
 
     Returns:
         Placement: one `ScenePlacement` per scene, in request order; scene 0 at 0 s.
@@ -400,7 +417,8 @@ def place_scenes(
             onset = find_onset(env, r.time, lo=last + 0.05, hi=max(last + 0.1, nxt - 0.05),
                                search_before=opts.onset_search_before,
                                search_after=max(opts.onset_search_after,
-                                                min(1.5, r.word_end - r.time - 0.05)),
+                                                min(ONSET_REACH_SEC,
+                                                    r.word_end - r.time - 0.05)),
                                min_pause=opts.min_pause_sec,
                                expected_shift=opts.expected_shift_sec,
                                pause_weight=opts.pause_weight)
@@ -409,7 +427,7 @@ def place_scenes(
                 snr = onset.snr_db
         cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
-                       snr_db=snr, table_file=opts.calibration_file)
+                       snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue

@@ -70,17 +70,22 @@ def price_timestamps_command(audio: Path, metadata: Path, tier: str) -> None:
 
 @bench.command("timestamps")
 @click.option("--quick", is_flag=True, help="Small corpus (≈4 min of audio), for a fast look.")
+@click.option("--hour", is_flag=True,
+              help="One narration of just under 60 minutes (MP3), for memory and drift.")
 @click.option("--models", default="tiny.en,base", show_default=True,
               help="Comma-separated recognisers to compare.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Keep the corpus and per-scene JSON here (default: temp).")
-def bench_timestamps_command(quick: bool, models: str, out_dir: Path | None) -> None:
+def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path | None
+                             ) -> None:
     """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus."""
     from ..align.bench import run_bench
+    from ..align.corpus import Preset
 
     names = [m.strip() for m in models.split(",") if m.strip()]
+    preset: Preset = "hour" if hour else ("quick" if quick else "full")
     if out_dir is not None:
-        run_bench(quick=quick, models=names, out_dir=out_dir, echo=click.echo)
+        run_bench(models=names, out_dir=out_dir, echo=click.echo, preset=preset)
         return
     with tempfile.TemporaryDirectory(prefix="postprod-bench-") as tmp:
-        run_bench(quick=quick, models=names, out_dir=Path(tmp), echo=click.echo)
+        run_bench(models=names, out_dir=Path(tmp), echo=click.echo, preset=preset)

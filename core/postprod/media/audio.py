@@ -17,6 +17,9 @@ SAMPLE_RATE = 16_000
 SUPPORTED_FORMATS = ("wav", "flac", "mp3", "m4a", "aac", "ogg")
 """Container families accepted (contract §4.1); Opus and Vorbis live in `ogg`."""
 
+LOSSY_FORMATS = frozenset({"mp3", "m4a", "aac", "ogg"})
+"""Families whose codecs are lossy (their transients smear; WAV and FLAC are kept exact)."""
+
 ALLOWED_TEXT = "WAV, FLAC, MP3, M4A/AAC or OGG/Opus audio"
 
 AudioSource = str | Path | bytes
@@ -43,6 +46,11 @@ class DecodedAudio:
     source_rate: int
     source_channels: int
     format: str
+
+    @property
+    def lossy(self) -> bool:
+        """The source was coded lossily (MP3, AAC, Opus, Vorbis)."""
+        return self.format in LOSSY_FORMATS
 
 
 def source_size(audio: AudioSource) -> int:
