@@ -120,14 +120,15 @@ def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str,
 def baseline_starts_ms(transcript: Transcript, request: TimestampsRequest) -> list[int | None]:
     """Plain recogniser word timestamps + exact cue match, greedy in order (the baseline).
 
-    Each start cue's normalised words are searched verbatim after the previous match; the
-    start is the recognised start of its first word; None where not found.
+    Scene 0 starts the audio (contract §4.2) and is not searched; each later start cue's
+    normalised words are searched verbatim after the previous match; the start is the
+    recognised start of its first word; None where not found.
     """
     heard = tokenize_words([w.text for w in transcript.words], language=transcript.language)
     seq = heard.tokens
-    out: list[int | None] = []
+    out: list[int | None] = [0]
     pos = 0
-    for scene in request.scenes:
+    for scene in request.scenes[1:]:
         cue = tokenize_text(scene.start_cue_text, language=transcript.language).tokens
         found = None
         for k in range(pos, len(seq) - len(cue) + 1):
