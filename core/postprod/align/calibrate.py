@@ -105,11 +105,15 @@ def main(argv: list[str] | None = None) -> None:
                 rows += r
                 print(f"{model} {item.name}: {len(r)} cuts, RTF {stats.rtf:.3f}")
             table[model] = fit(rows)
+    if args.marked:
+        command = "python -m postprod.align.calibrate " + " ".join(
+            sys.argv[1:] if argv is None else argv)
+        corpus = f"recordings marked by hand in {args.marked}"
+    else:
+        command, corpus = COMMAND, "postprod.align.corpus preset 'dev'"
     Path(args.write).write_text(json.dumps(
-        {"version": 1, "command": COMMAND if not args.marked else
-         "python -m postprod.align.calibrate " + " ".join(argv or sys.argv[1:]), "nominal": 0.9,
-         "corpus": (f"recordings marked by hand in {args.marked}" if args.marked
-                    else "postprod.align.corpus preset 'dev'"), "models": table}, indent=1) + "\n")
+        {"version": 1, "command": command, "nominal": 0.9, "corpus": corpus, "models": table},
+        indent=1) + "\n")
     print(json.dumps(table, indent=1))
 
 

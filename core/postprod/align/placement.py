@@ -193,14 +193,21 @@ def word_start(word: Word, *, rate: float, opts: AlignOptions) -> float:
     (`AlignOptions.squeeze_factor`) gets the same treatment.
     """
     expected = (_letters(word.text) + 1) * rate
-    length = word.end - word.start
-    if length < opts.squeeze_factor * expected:
+    if word.end - word.start < opts.squeeze_factor * expected:
         return max(0.0, word.end - expected)  # squeezed to nothing: its start is unreliable
-    if word.text.endswith(_SENTENCE_END):
-        return word.start  # a sentence's last word stretches into the pause after it
-    if length > opts.swallow_factor * expected + opts.swallow_slack_sec:
+    if swallowed_pause(word, rate=rate, opts=opts):
         return word.end - expected
     return word.start
+
+
+def swallowed_pause(word: Word, *, rate: float, opts: AlignOptions) -> bool:
+    """``word`` was stretched back over a pause before it: far longer than its letters need
+    (`AlignOptions.swallow_factor`, `AlignOptions.swallow_slack_sec`), and not a sentence's
+    last word (whose stretch is the pause after it)."""
+    if word.text.endswith(_SENTENCE_END):
+        return False
+    expected = (_letters(word.text) + 1) * rate
+    return word.end - word.start > opts.swallow_factor * expected + opts.swallow_slack_sec
 
 
 def _heard_time(transcript: Transcript, heard: Tokens, j: int, lead_chars: int,
@@ -216,10 +223,9 @@ def _heard_time(transcript: Transcript, heard: Tokens, j: int, lead_chars: int,
     word = transcript.words[k]
     start = word_start(word, rate=rate, opts=opts)
     end = word.end
-    if k + 1 < len(transcript.words):
-        nxt = transcript.words[k + 1]
-        if word_start(nxt, rate=rate, opts=opts) > nxt.start + 0.3:
-            end = nxt.end
+    if k + 1 < len(transcript.words) and swallowed_pause(transcript.words[k + 1], rate=rate,
+                                                         opts=opts):
+        end = transcript.words[k + 1].end
     return max(0.0, start - lead_chars * rate), end
 
 
