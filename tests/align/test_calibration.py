@@ -17,11 +17,15 @@ from postprod.align.calibration import (
 )
 
 
-def test_bounds_are_conformal_order_statistics_around_the_median() -> None:
-    """1..100 ms: shift 50 (median, whole ms); the 5th smallest and the 96th smallest shifted
-    residual (floor/ceil of 101 × 5 %/95 %) bound the window."""
+def test_the_window_is_the_shortest_run_holding_the_conformal_count() -> None:
+    """1..100 ms: shift 50 (median, whole ms); every run of ceil(101 × 90 %) = 91 residuals is
+    90 ms wide, and the one centred on the shift wins. Skewed errors (a tail of late cuts):
+    the window keeps the dense side instead of spending width on the tail."""
     st = fit_class([float(x) for x in range(1, 101)], min_half_width_ms=1.0)
-    assert st == ClassStats(shift_ms=50.0, lo_ms=-45.0, hi_ms=46.0, p250=1.0, n=100)
+    assert st == ClassStats(shift_ms=50.0, lo_ms=-45.0, hi_ms=45.0, p250=1.0, n=100)
+    skewed = [0.0] * 50 + [1.0] * 30 + [2.0] * 10 + [float(x) for x in range(10, 20)]
+    st = fit_class(skewed, min_half_width_ms=1.0)
+    assert (st.shift_ms, st.lo_ms, st.hi_ms) == (0.0, -1.0, 10.0)
 
 
 def test_few_cuts_take_the_extremes_and_the_floor() -> None:

@@ -58,6 +58,9 @@ it); above it the pause holds only room tone or a steady bed."""
 MIN_BAND_CUTS = 30
 """A band is fitted only from at least this many dev cuts; otherwise its class applies."""
 
+SHAPE_MIN_CUTS = 30
+"""Fewest dev cuts from which a window is the shortest run (below: equal tails)."""
+
 BAND_MIN_HALF_WIDTH_MS = 1.0
 """Narrowest half-width of a band's window, ms (the resolution of the corpus truth)."""
 
@@ -133,21 +136,31 @@ def stats_for(cls: str, *, model: str, calibrated: bool = True,
 def fit_class(residuals_ms: list[float], *, min_half_width_ms: float = 20.0) -> ClassStats:
     """Fit one class from dev residuals (true − estimate, ms, estimate before any shift).
 
-    The shift is the median residual (whole ms); the bounds are split-conformal order
-    statistics of the shifted residuals (whole ms, like the residuals), so fewer cuts give
-    wider, not narrower, windows.
+    The shift is the median residual (whole ms). The window is the shortest run of sorted
+    shifted residuals that holds ceil((n+1)·90 %) of the n dev cuts (the finite-sample count of
+    split-conformal intervals, so fewer cuts give wider windows; ties: the run centred nearest
+    the shift). Onset errors are skewed — late in noise, early under a codec's pre-echo — and
+    an equal-tailed interval spends its width on the thin tail. Below `SHAPE_MIN_CUTS` (too few
+    cuts to tell the dense side from the tail) the bounds are the equal-tailed split-conformal
+    order statistics instead.
     """
     r = np.asarray(residuals_ms, dtype=np.float64)
     n = len(r)
+    if n == 0:
+        raise ValueError("no residuals to fit")
     shift = float(np.round(np.median(r)))
     rs = np.sort(r - shift)
-    # Split-conformal order statistics: the floor((n+1)·5 %)-th smallest and the
-    # ceil((n+1)·95 %)-th smallest residual bound a new cut's residual with probability >= 90 %
-    # when it is exchangeable with the dev cuts (few cuts: the extremes).
-    k_lo = int(np.floor((n + 1) * (1.0 - NOMINAL) / 2))
-    k_hi = int(np.ceil((n + 1) * (1.0 + NOMINAL) / 2))
-    lo = float(rs[max(k_lo, 1) - 1]) if n else 0.0
-    hi = float(rs[min(k_hi, n) - 1]) if n else 0.0
+    if n >= SHAPE_MIN_CUTS:
+        k = min(n, int(np.ceil((n + 1) * NOMINAL)))
+        widths = rs[k - 1:] - rs[: n - k + 1]
+        runs = np.nonzero(widths == widths.min())[0]
+        i = int(min(runs, key=lambda j: (abs(rs[j] + rs[j + k - 1]), j)))
+        lo, hi = float(rs[i]), float(rs[i + k - 1])
+    else:
+        # Equal tails: the floor((n+1)·5 %)-th and ceil((n+1)·95 %)-th smallest (the extremes
+        # below 19 cuts).
+        lo = float(rs[max(int(np.floor((n + 1) * (1.0 - NOMINAL) / 2)), 1) - 1])
+        hi = float(rs[min(int(np.ceil((n + 1) * (1.0 + NOMINAL) / 2)), n) - 1])
     lo = min(lo, -min_half_width_ms)
     hi = max(hi, min_half_width_ms)
     p250 = float(np.mean(np.abs(rs) <= 250.0))
