@@ -55,16 +55,22 @@ def _edit_start(page: Page, row: int, value: int) -> None:
 
     The grid is a canvas with an accessible table behind it (cells ``glide-cell-<col>-<row>``):
     click the row's first cell, move to the start column, open the cell's editor. The grid is
-    re-created after each edit, so a click that lands while it mounts is tried again.
+    re-created after each edit, so a click that lands while it mounts is tried again — and the
+    arrow keys are only sent once the grid holds the focus: anywhere else they are the page's
+    nudge shortcut and would move the selected cut.
     """
     grid = page.get_by_test_id("stDataFrame").last
     cell = page.locator(f"#glide-cell-2-{row}")
-    for _attempt in range(3):
+    for _attempt in range(10):
+        _idle(page)
         expect(cell).to_be_attached(timeout=30_000)
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + 20, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2)
+        if not grid.evaluate("g => g.contains(document.activeElement)"):
+            page.wait_for_timeout(500)
+            continue
         page.keyboard.press("ArrowRight")  # id
         page.keyboard.press("ArrowRight")  # start (ms)
         if cell.evaluate("e => e === document.activeElement"):
