@@ -19,20 +19,18 @@ from .transcribe import Transcript, Word
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
 
-def run_bench(*, quick: bool = False, models: list[str], out_dir: Path,
-              options: AlignOptions | None = None, echo: Any = print,
-              preset: Preset | None = None) -> dict[str, Any]:
+def run_bench(*, models: list[str], out_dir: Path, preset: Preset = "full",
+              options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:
     """Build the corpus into ``out_dir``, align every item with every model, print tables.
 
     Args:
-        quick: the small ``quick`` preset instead of ``full``.
-        preset: a corpus preset by name (``quick``, ``full``, ``hour``); overrides ``quick``.
+        preset: the corpus preset (``quick``, ``full`` or ``hour``).
 
     Returns:
         ``{"rows": [...], "runs": [...], "summary": {...}}`` (also written to
         ``out_dir/bench_timestamps.json``).
     """
-    items = build_corpus(out_dir / "corpus", preset=preset or ("quick" if quick else "full"))
+    items = build_corpus(out_dir / "corpus", preset=preset)
     total_audio = sum(i.duration_sec for i in items)
     echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "
          f"({', '.join(f'{i.name} {i.duration_sec / 60:.1f} min' for i in items)})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -84,8 +85,6 @@ def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     preset: Preset = "hour" if hour else ("quick" if quick else "full")
-    if out_dir is not None:
-        run_bench(models=names, out_dir=out_dir, echo=click.echo, preset=preset)
-        return
-    with tempfile.TemporaryDirectory(prefix="postprod-bench-") as tmp:
-        run_bench(models=names, out_dir=Path(tmp), echo=click.echo, preset=preset)
+    with (contextlib.nullcontext(str(out_dir)) if out_dir is not None
+          else tempfile.TemporaryDirectory(prefix="postprod-bench-")) as root:
+        run_bench(models=names, out_dir=Path(root), echo=click.echo, preset=preset)
