@@ -112,6 +112,8 @@ if composed:
                 st.caption(f"**{w['code']}**" + (f" (`{w['field']}`)" if w.get("field") else "")
                            + f": {w['message']}")
 
+    from workbench.views.preview import show_preview
+    show_preview(composed, timestamps=edited)
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     d1.download_button(f"Download {composed['file_name']}", data=composed["otio_json"],
