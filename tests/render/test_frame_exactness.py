@@ -125,3 +125,45 @@ def test_a_click_at_a_cut_sounds_within_one_frame_of_the_picture_change(
     assert abs(click_sec - picture_sec) <= float(1 / rate), (click_sec, picture_sec)
     assert abs(click_sec - float(cut / rate)) <= 0.005  # in fact within a few ms
     assert len(audio) / sample_rate == pytest.approx(len(means) / float(rate), abs=0.03)
+
+
+def _counting_video(path: Path, *, frames: int, rate: int = 25) -> None:
+    """A 64×36 video whose frame k is flat grey at level 20 + 6k (nearly lossless)."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        stream.options = {"qp": "0", "preset": "ultrafast"}
+        for k in range(frames):
+            grey = np.full((36, 64, 3), 20 + 6 * k, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = k
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+@pytest.mark.parametrize("fps", [25, 29.97])
+def test_a_trimmed_video_plays_its_source_range(fps: float, colour_stills: Path,
+                                                kit: Any) -> None:
+    _counting_video(colour_stills / "count.mp4", frames=34)
+    manifest = kit.manifest(
+        fps=fps, items=[{"id": "count", "kind": "video", "path": "count.mp4",
+                         "durationSec": 34 / 25}],
+        sequence=[{"itemId": "red", "durationSec": 0.4},
+                  {"itemId": "count", "trim": {"inSec": 0.2, "outSec": 1.0}}])
+    result = compose_otio(manifest)
+    clips, _ = _otio_cuts_and_dissolves(result.timeline)
+    _, start, end = clips[1]
+    rate = {25: Fraction(25), 29.97: Fraction(30000, 1001)}[fps]
+    source_start = round(result.timeline.video_tracks()[0][1].source_range.start_time.value)
+    out = colour_stills / "count-preview.mp4"
+    render_preview(result, out, height=HEIGHT, media_root=colour_stills)
+    means, _, _ = kit.frames(out)
+    for n in range(start, end):
+        seconds = Fraction(source_start + n - start) / rate  # source time shown at frame n
+        k = int(seconds * 25)                                # the 25 fps frame showing then
+        # two 8-bit YUV round trips darken the grey by 1-3 levels; the steps are 6 apart
+        assert round((means[n].mean() - 18) / 6) == k, (fps, n, k, means[n])

@@ -79,7 +79,7 @@ def render_command(source: Path, out_path: Path, height: str, burn_in: bool, pla
 @click.option("--heights", default="540,1080", show_default=True,
               help="Comma-separated output heights.")
 @click.option("--variant", "variants", multiple=True,
-              type=click.Choice(["sample project", "stills only"]),
+              type=click.Choice(["sample project", "stills only", "stills only x4"]),
               default=("stills only", "sample project"), show_default=True)
 @click.option("--sample-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The sample project (default: sample_media/ of the repository).")

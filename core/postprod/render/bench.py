@@ -23,8 +23,9 @@ class BenchRow:
     """One measured render.
 
     Attributes:
-        variant: ``sample project`` (stills, a video clip, dissolves, narration, looped music)
-            or ``stills only`` (the same without the video clip).
+        variant: ``sample project`` (stills, a video clip, dissolves, narration, looped music),
+            ``stills only`` (the same without the video clip) or ``stills only x4`` (that,
+            four times over: the same peak memory shows the frames are streamed).
         height: output height, pixels.
         timeline_sec: the timeline's length, seconds.
         wall_sec: wall-clock time of the whole command (start-up included), seconds.
@@ -50,9 +51,13 @@ class BenchRow:
         return self.timeline_sec / self.wall_sec
 
 
+LONG_REPEATS = 4
+"""The long variant repeats the stills-only timeline (narration and music too) this often."""
+
+
 def bench_manifests(sample_dir: Path) -> dict[str, dict[str, Any]]:
     """The sample project's manifest, and a stills-only copy (no video clip, music cut to the
-    narration), both with absolute media URLs."""
+    narration), and that four times over; all with absolute media URLs."""
     manifest = json.loads((sample_dir / "compose.json").read_text(encoding="utf-8"))
     manifest["folder"]["mediaRootPath"] = str(sample_dir.resolve())
     stills = copy.deepcopy(manifest)
@@ -62,7 +67,13 @@ def bench_manifests(sample_dir: Path) -> dict[str, dict[str, Any]]:
     end = sum(e["durationSec"] for e in stills["intent"]["sequence"])
     for layer in stills["intent"]["audioLayers"]:
         layer["toSec"] = min(layer["toSec"], end)
-    return {"sample project": manifest, "stills only": stills}
+    long = copy.deepcopy(stills)  # four times as long: peak memory must not follow
+    long["intent"]["sequence"] = stills["intent"]["sequence"] * LONG_REPEATS
+    long["intent"]["audioLayers"] = [
+        {**layer, "fromSec": layer["fromSec"] + k * end, "toSec": layer["toSec"] + k * end}
+        for k in range(LONG_REPEATS) for layer in stills["intent"]["audioLayers"]]
+    return {"sample project": manifest, "stills only": stills,
+            f"stills only x{LONG_REPEATS}": long}
 
 
 def _run(args: Sequence[str]) -> tuple[float, float, float]:

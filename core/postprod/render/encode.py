@@ -39,8 +39,13 @@ class Mp4Writer:
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = Fraction(rate.denominator, rate.numerator)
         keyframe = max(1, round(rate * 2))  # a keyframe every ~2 s: cheap seeking in the page
+        # A preview, mostly stills: a light motion search, no B-frames (what is decoded is
+        # what was sent, in order) and a short lookahead cost a third less CPU than plain
+        # veryfast and give smaller files on stills.
         video.options = {"crf": str(crf), "preset": preset, "g": str(keyframe),
-                         "keyint_min": str(keyframe), "sc_threshold": "0"}
+                         "keyint_min": str(keyframe), "sc_threshold": "0",
+                         "x264-params": "rc-lookahead=5:ref=1:subme=1:me=dia:trellis=0:"
+                                        "bframes=0"}
         video.codec_context.color_range = 1  # MPEG (limited) range, what players expect
         self.video = video
         audio = self.container.add_stream("aac", rate=sample_rate)
