@@ -111,6 +111,21 @@ def test_cli_renders_an_otio_and_a_manifest_and_reports_errors(colour_stills: Pa
         assert "60 frames at 30000/1001 fps, 640×360" in done.stderr
         means, _, _ = kit.frames(elsewhere / f"{source}.mp4")
         assert len(means) == 60
+    timestamps = {  # a Scene Timestamps response whose window brackets the cut at 1 s
+        "data": {"scenes": [{"index": 0, "id": "green", "startMs": 0},
+                            {"index": 1, "id": "white", "startMs": 1000}],
+                 "transitions": [{"fromSceneId": "green", "toSceneId": "white", "atMs": 1000,
+                                  "window": {"startMs": 900, "endMs": 1150},
+                                  "confidence": 0.9, "basis": "startCue"}],
+                 "warnings": []},
+        "meta": {"requestId": "req_01JD0000000000000000000000", "audioDurationMs": 2000,
+                 "startOffsetMs": 0, "languageCode": "en"}}
+    (colour_stills / "ts.json").write_text(json.dumps(timestamps))
+    burnt = _cli(str(colour_stills / "cut.otio"), "--out", "burnt.mp4", "--height", "360",
+                 "--burn-in", "--timestamps", str(colour_stills / "ts.json"), cwd=elsewhere)
+    assert burnt.returncode == 0, burnt.stderr
+    bars = _bottom_amber(elsewhere / "burnt.mp4")
+    assert bars[30] > 200 and bars[27] > 200 and bars[0] == 0 and bars[59] == 0, bars
     (colour_stills / "bad.json").write_text(json.dumps(_missing_manifest(kit)))
     failed = _cli(str(colour_stills / "bad.json"), "--out", "bad.mp4", cwd=elsewhere)
     assert failed.returncode == 2
@@ -122,6 +137,19 @@ def test_cli_renders_an_otio_and_a_manifest_and_reports_errors(colour_stills: Pa
                   "--burn-in", cwd=elsewhere)
     assert carded.returncode == 0, carded.stderr
     assert "placeholders for ghost, narration:lost-voice" in carded.stderr
+
+
+def _bottom_amber(path: Path) -> list[int]:
+    """Amber pixels in the bottom sixth of each decoded frame (the burn-in's window bar)."""
+    import av
+
+    counts = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")[-frame.height // 6:].astype(int)
+            counts.append(int(((rgb[..., 0] > 190) & (rgb[..., 1] > 110) & (rgb[..., 1] < 210)
+                               & (rgb[..., 2] < 100)).sum()))
+    return counts
 
 
 def test_burn_in_draws_the_window_bar_only_near_its_cut(colour_stills: Path, kit: Any) -> None:
