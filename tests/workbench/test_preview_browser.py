@@ -25,7 +25,7 @@ def _goto_page(page: Page, title: str) -> None:
 
 
 def test_compose_page_plays_the_preview(page: Page, workbench_url: str,
-                                        screenshots_dir: Path) -> None:
+                                        screenshots_dir: Path, workbench_log: Path) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and
             "127.0.0.1" in m.text else None)
@@ -76,4 +76,18 @@ def test_compose_page_plays_the_preview(page: Page, workbench_url: str,
     expect(page.get_by_test_id("stDownloadButton").filter(has_text="preview (MP4)")
            ).to_be_visible()
     page.screenshot(path=str(screenshots_dir / "6_compose_preview.png"), full_page=True)
+
+    # a longer render (720p) cancelled from the page: the played preview stays, flagged
+    page.get_by_test_id("stSelectbox").filter(has_text="Preview height").click()
+    page.get_by_role("option", name="720p").click()
+    _idle(page)
+    page.get_by_role("button", name="Render the preview").click()
+    expect(page.get_by_text("Rendering the preview at 720p")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Cancel the render").click()
+    expect(page.get_by_text("Render cancelled.")).to_be_visible(timeout=60_000)
+    _idle(page)
+    expect(page.get_by_text("changed since this preview")).to_be_visible()
+    expect(page.locator("video")).to_have_count(1)
+    previews = workbench_log.parent / "store" / "previews"  # the server's upload store
+    assert [p.suffix for p in previews.iterdir()] == [".mp4"]  # the 360p one; no partial file
     assert errors == [], errors
