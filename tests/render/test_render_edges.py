@@ -89,6 +89,10 @@ def test_a_bad_height_is_refused(colour_stills: Path, kit: Any) -> None:
     with pytest.raises(PostprodError) as info:
         render_preview(compose_otio(manifest), colour_stills / "h.mp4", height=71)
     assert info.value.field == "height" and "even" in (info.value.allowed or "")
+    with pytest.raises(PostprodError) as info:
+        render_preview(compose_otio(manifest), colour_stills / "no" / "h.mp4", height=72,
+                       media_root=colour_stills)
+    assert info.value.field == "out_path" and "does not exist" in info.value.message
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

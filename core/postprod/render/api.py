@@ -164,6 +164,10 @@ def render_preview(
         check_media(video=layout.video, audio=layout.audio)
     size = frame_size(layout.resolution, height)
     out = Path(out_path)
+    if not out.parent.is_dir() or out.is_dir():
+        why = "it is a folder" if out.is_dir() else "its folder does not exist"
+        raise ValidationFailed(f"cannot write {str(out)!r}: {why}", field="out_path",
+                               allowed="a file path in an existing folder")
     partial = out.with_name(f".{out.name}.part")
     windows = cut_windows(layout, windows_from(timestamps)) if burn_in else []
     renderer = _Renderer(layout, size, burn_in=BurnIn(layout, size, windows) if burn_in else None)
