@@ -181,3 +181,29 @@ def test_bench_manifests_are_the_sample_with_and_without_its_video(sample_media:
     stills = compose_otio(manifests["stills only"]).response.data.summary
     assert full.video_clips == 6 and stills.video_clips == 5
     assert stills.duration_sec == pytest.approx(45.24, abs=0.02)
+
+
+def test_a_plain_otio_with_a_gap_renders_black_there(colour_stills: Path, kit: Any) -> None:
+    """An OTIO written by another tool: no postprod metadata, a leading gap, a still."""
+    import opentimelineio as otio
+
+    rate = 24000 / 1001
+    timeline = otio.schema.Timeline(name="other tool")
+    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(7, rate))))
+    track.append(otio.schema.Clip(
+        name="green still", media_reference=otio.schema.ExternalReference(
+            target_url="stills/green.png"),
+        source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
+                                             otio.opentime.RationalTime(12, rate))))
+    timeline.tracks.append(track)
+    path = colour_stills / "other.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    result = render_preview(str(path), colour_stills / "other.mp4", height=HEIGHT)
+    assert result.frames == 19 and str(result.rate) == "24000/1001"
+    assert result.size == (128, 72)  # 16:9 when the timeline does not say
+    means, _, _ = kit.frames(colour_stills / "other.mp4")
+    assert len(means) == 19
+    assert means[:7].max() < 3
+    assert np.abs(means[7:] - kit.colours["green"]).max() < 12
