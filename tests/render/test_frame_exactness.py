@@ -167,3 +167,26 @@ def test_a_trimmed_video_plays_its_source_range(fps: float, colour_stills: Path,
         k = int(seconds * 25)                                # the 25 fps frame showing then
         # two 8-bit YUV round trips darken the grey by 1-3 levels; the steps are 6 apart
         assert round((means[n].mean() - 18) / 6) == k, (fps, n, k, means[n])
+
+
+def test_a_dissolve_into_video_mixes_its_head_handle(colour_stills: Path, kit: Any) -> None:
+    _counting_video(colour_stills / "count.mp4", frames=34)
+    manifest = kit.manifest(
+        fps=25, items=[{"id": "count", "kind": "video", "path": "count.mp4",
+                        "durationSec": 34 / 25}],
+        sequence=[{"itemId": "red", "durationSec": 0.4},
+                  {"itemId": "count", "trim": {"inSec": 0.4, "outSec": 1.2},
+                   "transitionIn": {"type": "crossfade", "durationSec": 0.24}}])
+    result = compose_otio(manifest)
+    clips, dissolves = _otio_cuts_and_dissolves(result.timeline)
+    (a, b), (_, cut, _) = dissolves[0], clips[1]
+    assert (a, b) == (cut - 3, cut + 3)
+    out = colour_stills / "mix.mp4"
+    render_preview(result, out, height=HEIGHT, media_root=colour_stills)
+    means, _, _ = kit.frames(out)
+    red = np.array(kit.colours["red"], dtype=float)
+    for n in range(a, b):  # the video's frames before its in point (10) come in under the red
+        w = (n - a + 1) / (b - a + 1)
+        grey = 20 + 6 * (10 + n - cut)
+        expected = red * (1 - w) + grey * w
+        assert np.abs(means[n] - expected).max() < 6, (n, means[n], expected)
