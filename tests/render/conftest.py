@@ -13,7 +13,7 @@ import soundfile as sf
 from PIL import Image
 
 COLOURS = {"red": (220, 30, 30), "green": (30, 200, 60), "blue": (40, 50, 210),
-           "yellow": (230, 220, 40), "white": (235, 235, 235)}
+           "yellow": (230, 220, 40), "white": (235, 235, 235), "black": (0, 0, 0)}
 
 
 @pytest.fixture

@@ -170,23 +170,37 @@ def test_a_trimmed_video_plays_its_source_range(fps: float, colour_stills: Path,
 
 
 def test_a_dissolve_into_video_mixes_its_head_handle(colour_stills: Path, kit: Any) -> None:
-    _counting_video(colour_stills / "count.mp4", frames=34)
+    """Black dissolves into a video whose frames alternate dark and bright: each mixed frame
+    must hold exactly the source frame the handle puts there (frames before the in point)."""
+    import av
+
+    levels = [40 if k % 2 else 220 for k in range(20)]
+    with av.open(str(colour_stills / "flicker.mp4"), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        stream.options = {"qp": "0", "preset": "ultrafast"}
+        for k, level in enumerate(levels):
+            frame = av.VideoFrame.from_ndarray(np.full((36, 64, 3), level, dtype=np.uint8),
+                                               format="rgb24")
+            frame.pts = k
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
     manifest = kit.manifest(
-        fps=25, items=[{"id": "count", "kind": "video", "path": "count.mp4",
-                        "durationSec": 34 / 25}],
-        sequence=[{"itemId": "red", "durationSec": 0.4},
-                  {"itemId": "count", "trim": {"inSec": 0.4, "outSec": 1.2},
+        fps=25, items=[{"id": "flicker", "kind": "video", "path": "flicker.mp4",
+                        "durationSec": 0.8}],
+        sequence=[{"itemId": "black", "durationSec": 0.4},
+                  {"itemId": "flicker", "trim": {"inSec": 0.4, "outSec": 0.72},
                    "transitionIn": {"type": "crossfade", "durationSec": 0.24}}])
     result = compose_otio(manifest)
     clips, dissolves = _otio_cuts_and_dissolves(result.timeline)
-    (a, b), (_, cut, _) = dissolves[0], clips[1]
+    (a, b), (_, cut, end) = dissolves[0], clips[1]
     assert (a, b) == (cut - 3, cut + 3)
     out = colour_stills / "mix.mp4"
     render_preview(result, out, height=HEIGHT, media_root=colour_stills)
     means, _, _ = kit.frames(out)
-    red = np.array(kit.colours["red"], dtype=float)
-    for n in range(a, b):  # the video's frames before its in point (10) come in under the red
-        w = (n - a + 1) / (b - a + 1)
-        grey = 20 + 6 * (10 + n - cut)
-        expected = red * (1 - w) + grey * w
-        assert np.abs(means[n] - expected).max() < 6, (n, means[n], expected)
+    for n in range(a, end):  # source frame 10 (the in point) shows at the cut
+        w = (n - a + 1) / (b - a + 1) if n < b else 1.0
+        expected = levels[10 + n - cut] * w
+        assert abs(means[n].mean() - expected) < 6, (n, means[n], expected)
