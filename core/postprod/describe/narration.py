@@ -46,9 +46,9 @@ OPENING_SENTENCES = 3
 """Sentences of a span's paragraph that count as its opening."""
 OPENING_DECAY = 0.7
 """Factor per sentence of distance between a span's start and the opening mention."""
-LEAD_WEIGHT = 1.0
-"""Cost per unit of mention strength of the next scene's subject inside a span: the next
-scene should start where its subject is first named, not at a later mention."""
+LEAD_WEIGHT = 2.0
+"""Cost per unit of mention strength of a later scene's subject inside a span: a scene
+should start where its subject is first named, not at a later mention."""
 CONFIDENCE_TEMPERATURE = 1.0
 """Score units per e-fold in the cue confidence: the share of exp(max-marginal / T) that
 falls on starts in the chosen start's paragraph."""
@@ -213,9 +213,8 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
             `start_evidence`).
         mentions: np.ndarray [shape=(scenes, units)], how strongly each unit names each
             scene's subject where it is not the previous scene's passage (`lead_mentions`);
-            a span holding the next scene's subject loses `LEAD_WEIGHT` × that strength, so
-            the next scene starts at the first mention of its subject rather than a later
-            one.
+            a span holding a later scene's subject loses `LEAD_WEIGHT` × that strength, so
+            a scene starts at the first mention of its subject rather than a later one.
 
     Returns:
         ``[(first_unit, end_unit), ...]`` per scene, half-open, covering all units in order.
@@ -254,7 +253,10 @@ def segment_with_marginals(affinity: np.ndarray, lengths: Sequence[float], *,
     expected = max(cum_len[-1] / n, 1e-9)
     prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(affinity, axis=1)], axis=1)
     said = np.zeros((n, u)) if mentions is None else np.asarray(mentions, dtype=np.float64)
-    said_prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(said, axis=1)], axis=1)
+    # later[i]: the subjects of every later scene, named where they may open their passage
+    later = np.cumsum(said[::-1], axis=0)[::-1]
+    later = np.concatenate([later[1:], np.zeros((1, u))], axis=0)
+    later_prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(later, axis=1)], axis=1)
     neg = -np.inf
     idx = np.arange(u + 1)
     a_idx, b_idx = idx[:u, None], idx[None, :]  # start a in [0, u), end b in [0, u]
@@ -268,8 +270,8 @@ def segment_with_marginals(affinity: np.ndarray, lengths: Sequence[float], *,
             start = start + opener_weight * opener + bonus[i]
         g = (affinity_weight * (prefix[i, b_idx] - prefix[i, a_idx]) + start[:, None]
              - length_weight * prior)
-        if i + 1 < n:  # the next scene's subject named inside this span
-            g = g - lead_weight * (said_prefix[i + 1, b_idx] - said_prefix[i + 1, a_idx])
+        # a later scene's subject named inside this span: that scene should start earlier
+        g = g - lead_weight * (later_prefix[i, b_idx] - later_prefix[i, a_idx])
         # scene i starts at a >= i and ends where the later scenes still fit
         ok = valid & (a_idx >= i) & (b_idx <= u - (n - 1 - i))
         gains.append(np.where(ok, g, neg))

@@ -72,8 +72,9 @@ def find_text_lines(rgb: np.ndarray) -> list[TextLine]:
     found: list[tuple[int, int, int, int, bool]] = []
     for level in EDGE_LEVELS:
         for box in _candidates(gray, grad >= level):
-            if not any(_overlap(box, other) > 0.5 for other in found):
-                found.append(box)
+            same = [other for other in found if _overlap(box, other) > 0.5]
+            if all(box[2] > other[2] for other in same):  # keep the wider reading of a line
+                found = [other for other in found if other not in same] + [box]
     merged = _merge_on_rows(found)
     inv = 1.0 / scale
     return [TextLine(x=round(x * inv), y=round(y * inv), width=round(bw * inv),
