@@ -97,6 +97,15 @@ def test_the_next_subjects_first_mention_moves_the_start_back() -> None:
     assert lead_mentions(mentions, para)[1, 1] == 0.0
 
 
+def test_an_exclamation_inside_a_sentence_does_not_end_it() -> None:
+    text = ("Ha! thought I, ha, as the flying particles almost choked me. "
+            "Moving on, I at last came to a dim sort of light.")
+    assert [s.text(text) for s in split_sentences(text)] == [
+        "Ha! thought I, ha, as the flying particles almost choked me.",
+        "Moving on, I at last came to a dim sort of light."]
+    assert not at_sentence_start(text, text.index("thought"))
+
+
 def test_paragraph_starts_follow_blank_lines() -> None:
     text = "One. Two.\n\nThree. Four.\n\n\nFive."
     units = split_units(text, count=1)

@@ -95,7 +95,8 @@ class SceneCue:
 
 
 def split_sentences(narration: str) -> list[TextSpan]:
-    """Sentence spans of ``narration`` in order (paragraph breaks also end a sentence)."""
+    """Sentence spans of ``narration`` in order (paragraph breaks also end a sentence; a mark
+    followed by a lower-case word does not: "Ha! thought I" is one sentence)."""
     spans: list[TextSpan] = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", narration):
         base = para.start()
@@ -107,6 +108,9 @@ def split_sentences(narration: str) -> list[TextSpan]:
             if m.group(0) == "." and last in _ABBREVIATIONS:
                 continue
             if m.group(0) == "." and len(last) == 1 and last.isalpha():  # initials: "J. Smith"
+                continue
+            after = text[m.end():].lstrip()
+            if after[:1].islower():  # "Ha! thought I, ha, …": the sentence goes on
                 continue
             _add(spans, narration, base + start, base + m.end())
             start = m.end()
