@@ -8,6 +8,8 @@ need=""
 for bin in chromium espeak-ng sox tesseract ffmpeg; do command -v "$bin" >/dev/null 2>&1 || need=1; done
 # the workbench uses emoji page icons; headless chromium needs a font to draw them
 [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need=1
+# the describe bench and tests draw captions in DejaVu fonts
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf ] || need=1
 # the service's ledger tests start a throwaway PostgreSQL server (Debian keeps initdb off PATH)
 command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null \
   || need=1
@@ -15,7 +17,7 @@ if [ -n "$need" ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium espeak-ng sox \
     libsndfile1 tesseract-ocr tesseract-ocr-eng ffmpeg fonts-noto-color-emoji \
-    postgresql
+    fonts-dejavu-core postgresql
 fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3

@@ -102,6 +102,10 @@ for start in range(0, len(state["scenes"]), per_row):
                     st.caption(f"🧭 {row['interpretation']}")
                 st.caption(f"⚓ anchor: {row.get('anchorText') or '—'}")
                 st.caption(f"▶️ start cue: {row.get('startCueText') or '—'}")
+                conf = next((s.get("cueConfidence") for s in (state["describe_result"] or {})
+                             .get("data", {}).get("scenes", []) if s.get("index") == i), None)
+                if conf is not None and conf < 0.5 and row.get("cueSource") == "describe":
+                    st.caption(f"🔎 review this start: weak evidence (cue confidence {conf:.2f})")
 
 # --- cue editor ---------------------------------------------------------------------------------
 st.subheader("Cues for Align")

@@ -39,6 +39,10 @@ class DescribedScene(ContractModel):
     interpretation: str | None = None
     anchor_text: str | None = None
     start_cue_text: str | None = None
+    cue_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="how firmly the narration places this scene's cue, 0..1; below 0.5 the "
+                    "placement rests mostly on story order and is worth a review")
     extra_detail: bool | None = None
 
 

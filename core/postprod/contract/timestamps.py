@@ -14,8 +14,8 @@ Basis = Literal["startCue", "anchor", "interpolated"]
 
 class SceneCue(ContractModel):
     """One scene's cues. Also accepts a Describe Scenes scene unchanged (contract §3.2): its
-    `sceneId` stands for `id`, `index` must be the scene's position, and `interpretation` and
-    `extraDetail` are read and ignored for timing."""
+    `sceneId` stands for `id`, `index` must be the scene's position, and `interpretation`,
+    `extraDetail` and `cueConfidence` are read and ignored for timing."""
 
     id: str | None = Field(default=None, min_length=1, max_length=200)
     start_cue_text: str
@@ -27,6 +27,8 @@ class SceneCue(ContractModel):
                                  description="Describe's name for `id`")
     interpretation: str | None = Field(default=None, description="ignored for timing")
     extra_detail: bool | None = Field(default=None, description="ignored for timing")
+    cue_confidence: float | None = Field(default=None, ge=0.0, le=1.0,
+                                         description="ignored for timing")
 
     @field_validator("start_cue_text", "anchor_text")
     @classmethod

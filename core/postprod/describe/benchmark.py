@@ -326,7 +326,173 @@ def run_benchmark(*, repeats: int = 3, quick: bool = False) -> list[BenchRow]:
             f"{second['inside']}/{second['n']} / {second['start']}/{second['n']}",
             notes=[f"rules {'100 %' if second_ok else 'FAIL'}, "
                    f"{second['overlaps']} overlaps"]))
+    rows += long_board_rows(quick=quick)
     rows.append(BenchRow("peak memory (RSS, MB)", f"{_peak_rss_mb():.0f}"))
+    return rows
+
+
+_CLOSERS = ".!?…\"'”’)]»"
+
+
+def at_sentence_start(text: str, pos: int) -> bool:
+    """Whether ``pos`` opens a sentence of ``text``: the text start, a paragraph start, or the
+    first character after a sentence-ending mark (and closing quotes), followed by a capital
+    letter, a digit or an opening quote."""
+    if pos == 0:
+        return True
+    if pos >= len(text) or not (text[pos].isupper() or text[pos].isdigit()
+                                or text[pos] in "\"'“‘(["):
+        return False
+    before = text[:pos]
+    if before.endswith("\n\n"):
+        return True
+    stripped = before.rstrip()
+    if stripped == before:  # no space before it
+        return False
+    return bool(stripped) and stripped[-1] in _CLOSERS and \
+        any(ch in ".!?…" for ch in stripped[-3:])
+
+
+def long_cue_scores(board: Any, response: Any) -> dict[str, Any]:
+    """Cue accuracy of one describe response on a long storyboard (`LongStoryboard`).
+
+    Returns:
+        ``start`` (start cues inside the marked start paragraph), ``sentence`` (cues at a
+        sentence start), ``inside`` (anchors inside their true span), ``with_cues``, ``n``,
+        ``low`` (scenes whose cue confidence is below `LOW_CONFIDENCE`) and ``low_wrong``
+        (of those, the ones whose start is not in the marked paragraph), ``rules``.
+    """
+    from .scenes import LOW_CONFIDENCE
+
+    text = board.narration
+    start = sentence = inside = with_cues = low = low_wrong = 0
+    rules = True
+    last_end = 0
+    for scene, (t0, t1) in zip(response.data.scenes, board.true_spans(), strict=True):
+        a, c = scene.anchor_text, scene.start_cue_text
+        if not a or not c:
+            continue
+        with_cues += 1
+        pos = text.find(a, last_end)
+        if pos < 0 or not a.startswith(c):
+            rules = False
+            continue
+        last_end = pos + len(a)
+        right = board.paragraph_of(pos) == board.paragraph_of(t0)
+        start += right
+        sentence += at_sentence_start(text, pos)
+        inside += t0 <= pos and pos + len(a) <= t1
+        if scene.cue_confidence is not None and scene.cue_confidence < LOW_CONFIDENCE:
+            low += 1
+            low_wrong += not right
+    return {"start": start, "sentence": sentence, "inside": inside, "with_cues": with_cues,
+            "n": len(board.images), "low": low, "low_wrong": low_wrong, "rules": rules}
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text.casefold())
+
+
+def long_board_rows(*, quick: bool = False) -> list[BenchRow]:
+    """Long storyboards: cue placement on chapter-length narrations, captions read across
+    styles, and the analysis cost of images with and without text."""
+    from PIL import Image
+
+    from .evidence import analyze_image
+    from .longboards import long_storyboards, render_image, render_jpeg
+    from .scenes import describe_scenes
+
+    rows: list[BenchRow] = []
+    boards = long_storyboards()[:2] if quick else long_storyboards()
+    # captions and per-image cost
+    cap_words = cap_read = quoted = captioned = 0
+    by_style: dict[str, list[int]] = {}
+    cost_text: list[float] = []
+    cost_plain: list[float] = []
+    seen: set[tuple[str, str | None, str | None]] = set()
+    for board in boards:
+        for image in board.images:
+            key = (image.background, image.caption, image.style)
+            if key in seen:
+                continue
+            seen.add(key)
+            im = Image.fromarray(render_image(image))
+            im.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
+            rgb = np.asarray(im)
+            c0, k0 = time.process_time(), _children_cpu_ms()
+            ev = analyze_image(rgb)
+            cpu = (time.process_time() - c0) * 1000.0 + _children_cpu_ms() - k0
+            (cost_text if image.caption else cost_plain).append(cpu)
+            if image.caption:
+                want = _words(image.caption)
+                got = set(_words(ev.text))
+                hit = sum(w in got for w in want)
+                cap_words += len(want)
+                cap_read += hit
+                tally = by_style.setdefault(image.style or "", [0, 0])
+                tally[0] += hit
+                tally[1] += len(want)
+                from .wording import describe_from_evidence
+
+                desc = describe_from_evidence(ev, style="normal", max_chars=500)
+                captioned += 1
+                quoted += "“" in desc and all(w in _words(desc) for w in want)
+    for p in (PHOTOS[:6] if quick else PHOTOS):
+        if p == "page":
+            continue
+        c0, k0 = time.process_time(), _children_cpu_ms()
+        analyze_image(photo_rgb(p))
+        cost_plain.append((time.process_time() - c0) * 1000.0 + _children_cpu_ms() - k0)
+    share = cap_read / max(1, cap_words)
+    rows.append(BenchRow("long boards: caption words read (all styles)",
+                         f"{100 * share:.1f} % ({cap_read}/{cap_words})", ">= 95 %",
+                         share >= 0.95,
+                         notes=[", ".join(f"{s} {h}/{n}"
+                                          for s, (h, n) in sorted(by_style.items()))]))
+    rows.append(BenchRow("long boards: captions quoted whole in the normal description",
+                         f"{quoted}/{captioned}"))
+    worst = max(cost_plain) if cost_plain else 0.0
+    rows.append(BenchRow("analysis CPU ms/image without text (incl. text search + tesseract)",
+                         f"{np.median(cost_plain):.0f} (max {worst:.0f})", "<= 150", worst <= 150,
+                         notes=[f"{len(cost_plain)} images: uncaptioned board images + photos"]))
+    rows.append(BenchRow("analysis CPU ms/image with a caption (incl. tesseract)",
+                         f"{np.median(cost_text):.0f} (max {max(cost_text):.0f})",
+                         notes=[f"{len(cost_text)} captioned images; load average {_load():.2f}"]))
+    # cue placement
+    tot = {"start": 0, "sentence": 0, "inside": 0, "with_cues": 0, "n": 0, "low": 0,
+           "low_wrong": 0}
+    rules = True
+    for board in boards:
+        resp = describe_scenes([render_jpeg(im) for im in board.images],
+                               {"narrationText": board.narration,
+                                "sceneIds": [im.id for im in board.images]})
+        sc = long_cue_scores(board, resp)
+        rules &= sc["rules"]
+        for k in tot:
+            tot[k] += sc[k]
+        minutes = board.words / 150.0
+        rows.append(BenchRow(
+            f"long board {board.name} ({len(board.images)} images, {minutes:.1f} min"
+            f"{', tuning' if board.tuning else ', held out'}): start / sentence / inside",
+            f"{sc['start']}/{sc['n']} / {sc['sentence']}/{sc['n']} / {sc['inside']}/{sc['n']}",
+            notes=[f"cues on {sc['with_cues']}/{sc['n']}, low confidence {sc['low']} "
+                   f"({sc['low_wrong']} of them misplaced)"]))
+    n = max(1, tot["n"])
+    rows.append(BenchRow("long boards: start cues in the marked paragraph",
+                         f"{100 * tot['start'] / n:.0f} % ({tot['start']}/{tot['n']})",
+                         ">= 90 %", tot["start"] / n >= 0.9))
+    rows.append(BenchRow("long boards: cues at a sentence start",
+                         f"{100 * tot['sentence'] / max(1, tot['with_cues']):.0f} % "
+                         f"({tot['sentence']}/{tot['with_cues']})", "100 %",
+                         tot["sentence"] == tot["with_cues"]))
+    rows.append(BenchRow("long boards: anchors inside their span",
+                         f"{100 * tot['inside'] / n:.0f} % ({tot['inside']}/{tot['n']})",
+                         ">= 90 %", tot["inside"] / n >= 0.9,
+                         notes=["rules 100 %" if rules else "rules FAIL"]))
+    rows.append(BenchRow("long boards: scenes flagged low confidence (of them misplaced)",
+                         f"{tot['low']} ({tot['low_wrong']})"))
     return rows
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..models.classifier import LabelScore, get_classifier
+from .onscreen_text import TextLine, find_text_lines, line_strip
 from .vocabulary import UNRELIABLE, Concept, concept_of, plain_phrase
 
 CONFIDENT = 0.5
@@ -346,7 +347,7 @@ def _single_threaded_tesseract() -> Iterator[None]:
 
 
 def read_text(rgb: np.ndarray, *, language: str = "eng", min_confidence: float = 60.0) -> str:
-    """On-screen text read by tesseract: confident words of three or more characters, in order.
+    """Text of a whole page read by tesseract (page segmentation): confident words, in order.
 
     Args:
         rgb: np.ndarray [shape=(h, w, 3)], uint8.
@@ -356,15 +357,35 @@ def read_text(rgb: np.ndarray, *, language: str = "eng", min_confidence: float =
     Returns:
         The words joined by single spaces ("" when none, or when tesseract is missing).
     """
+    small = _thumbnail(rgb, OCR_SIDE) if max(rgb.shape[:2]) > OCR_SIDE else rgb
+    return _tesseract_words(_luma(small).astype(np.uint8), psm=3, language=language,
+                            min_confidence=min_confidence)
+
+
+def read_lines(rgb: np.ndarray, lines: Sequence[TextLine], *, language: str = "eng",
+               min_confidence: float = 40.0) -> str:
+    """Text of the found lines (`find_text_lines`), read in one tesseract call on the lines
+    cleaned and stacked (`line_strip`): confident words, top line first. The lines were
+    already confirmed as text, so a lower word confidence is accepted than on a whole page.
+
+    Returns:
+        The words joined by single spaces ("" when none, or when tesseract is missing).
+    """
+    strip = line_strip(rgb, list(lines))
+    if strip.size == 0:
+        return ""
+    return _tesseract_words(strip, psm=6, language=language, min_confidence=min_confidence)
+
+
+def _tesseract_words(gray: np.ndarray, *, psm: int, language: str,
+                     min_confidence: float) -> str:
     try:
         import pytesseract
     except ImportError:
         return ""
-    small = _thumbnail(rgb, OCR_SIDE) if max(rgb.shape[:2]) > OCR_SIDE else rgb
-    gray = _luma(small).astype(np.uint8)
     try:
         with _ocr_lock, _single_threaded_tesseract():
-            data = pytesseract.image_to_data(gray, lang=language, config="--psm 3",
+            data = pytesseract.image_to_data(gray, lang=language, config=f"--psm {psm}",
                                              output_type=pytesseract.Output.DICT)
     except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
         return ""
@@ -375,6 +396,7 @@ def read_text(rgb: np.ndarray, *, language: str = "eng", min_confidence: float =
             c = float(conf)
         except (TypeError, ValueError):
             continue
+        token = token.strip("\"'`‘’“”|")
         alnum = sum(ch.isalnum() for ch in token)
         if c >= min_confidence and alnum >= 2 and alnum >= 0.6 * len(token):
             words.append(token)
@@ -382,6 +404,13 @@ def read_text(rgb: np.ndarray, *, language: str = "eng", min_confidence: float =
     if len(words) == 1 and len(words[0]) < 4:
         return ""
     return " ".join(words)
+
+
+def _merge_text(first: str, second: str) -> str:
+    """``first`` followed by the words of ``second`` it does not already hold."""
+    seen = {w.casefold() for w in first.split()}
+    extra = [w for w in second.split() if w.casefold() not in seen]
+    return " ".join([*first.split(), *extra])
 
 
 # --- the whole analysis --------------------------------------------------------------------
@@ -393,8 +422,10 @@ def analyze_image(rgb: np.ndarray, *, extra_detail: bool = False,
     Args:
         rgb: np.ndarray [shape=(h, w, 3)], uint8 RGB (EXIF orientation already applied).
         extra_detail: deeper analysis: 10 labels instead of 5, OCR always, full palette.
-        ocr: force OCR on (True) or off (False); by default it runs on ``extra_detail`` images
-            and on images whose top labels are text-like (signs, pages, covers).
+        ocr: force OCR on (True) or off (False). By default every image is searched for text
+            lines (a few ms, `find_text_lines`) and tesseract reads the lines found; a whole
+            page is read as well on ``extra_detail`` images and on images whose top labels are
+            text-like (signs, pages, covers).
 
     Returns:
         `VisualEvidence` (deterministic for the same pixels).
@@ -405,10 +436,14 @@ def analyze_image(rgb: np.ndarray, *, extra_detail: bool = False,
     faces = detect_faces(rgb)
     colours, grayscale = named_colours(rgb, min_share=0.05 if extra_detail else 0.1)
     thumb = _luma(_thumbnail(rgb, 128)) / 255.0
-    if ocr is None:
-        ocr = extra_detail or any(s.index in TEXT_CLASSES and s.probability >= 0.1
-                                  for s in labels[:3])
-    text = read_text(rgb) if ocr else ""
+    page = ocr if ocr is not None else (
+        extra_detail or any(s.index in TEXT_CLASSES and s.probability >= 0.1
+                            for s in labels[:3]))
+    lines = find_text_lines(rgb) if ocr is not False else []
+    text = read_lines(rgb, lines) if lines else ""
+    if page:
+        text = _merge_text(text, read_text(rgb))
+    ocr = bool(lines) or bool(page)
     ratio = w / h
     orientation = "landscape" if ratio > 1.15 else "portrait" if ratio < 0.87 else "square"
     return VisualEvidence(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,16 @@ from .evidence import VisualEvidence
 from .narration import KEYWORD_BONUS, keyword_hits
 
 PERSON_WORDS = ("person", "man", "woman", "face", "people", "portrait")
-_STOP = frozenset({"the", "and", "with", "this", "that", "from", "into", "have", "there"})
+_STOP = frozenset({"the", "and", "with", "this", "that", "from", "into", "have", "there",
+                   "for", "are", "was", "his", "her", "its", "our", "you", "not", "but",
+                   "der", "die", "das", "und", "les", "des", "una", "los", "las"})
+
+
+def text_keywords(text: str, *, most: int = 12) -> tuple[str, ...]:
+    """Words of read on-screen text worth matching in a narration: three letters or more,
+    not a stop word, in reading order without repeats (``"The Gun Club"`` → gun, club)."""
+    words = re.findall(r"[^\W\d_]{3,}", text.casefold())
+    return tuple(dict.fromkeys(w for w in words if w not in _STOP))[:most]
 
 
 @dataclass(frozen=True)
@@ -46,9 +56,7 @@ def evidence_terms(ev: VisualEvidence) -> list[EvidenceTerm]:
     if ev.faces:
         terms.append(EvidenceTerm("a person's face", 0.8, PERSON_WORDS))
     if ev.text:
-        words = tuple(w for w in re.findall(r"[^\W\d_]{4,}", ev.text.casefold())
-                      if w not in _STOP)
-        terms.append(EvidenceTerm(ev.text[:200], 1.0, words[:12]))
+        terms.append(EvidenceTerm(ev.text[:200], 1.0, text_keywords(ev.text)))
     for colour in ev.colours[:2]:
         if colour.name not in ("grey",):
             terms.append(EvidenceTerm(f"{colour.name} colour", 0.3 * min(1.0, colour.share * 2),
@@ -58,6 +66,34 @@ def evidence_terms(ev: VisualEvidence) -> list[EvidenceTerm]:
     if not terms:
         terms.append(EvidenceTerm("a photograph", 0.1, ()))
     return terms
+
+
+def mention_strength(scene_terms: Sequence[Sequence[EvidenceTerm]],
+                     units: Sequence[str]) -> np.ndarray:
+    """How strongly each unit names each scene's subject, 0..1.
+
+    A keyword found in a unit counts with its term's weight times the keyword's rarity in this
+    narration, ``1 / (1 + ln(units holding it))``: a caption word met once is strong evidence,
+    a word the story uses everywhere ("old", "night") is weak.
+
+    Returns:
+        np.ndarray [shape=(scenes, units)].
+    """
+    n, u = len(scene_terms), len(units)
+    out = np.zeros((n, u))
+    if n == 0 or u == 0:
+        return out
+    hits = [keyword_hits([t.keywords for t in terms], units) for terms in scene_terms]
+    words = sorted({w for scene_hits in hits for row in scene_hits for w in row if w})
+    counts = {w: sum(1 for h in row if h)
+              for w, row in zip(words, keyword_hits([[w] for w in words], units), strict=True)}
+    for i, terms in enumerate(scene_terms):
+        for j, term in enumerate(terms):
+            for v, word in enumerate(hits[i][j]):
+                if word:
+                    rarity = 1.0 / (1.0 + math.log(max(1, counts.get(word, 1))))
+                    out[i, v] = max(out[i, v], term.weight * rarity)
+    return out
 
 
 def scene_affinity(scene_terms: Sequence[Sequence[EvidenceTerm]],

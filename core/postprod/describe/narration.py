@@ -36,6 +36,22 @@ OPENER_WEIGHT = 2.0
 """Weight of the opener prior: a span may well start at a sentence that opens with a time or
 place transition ("Weeks later", "Meanwhile", "Out on the pad"), and rarely at one that opens
 with a pronoun continuing the previous subject ("She", "It", "They")."""
+PARAGRAPH_WEIGHT = 2.0
+"""Bonus for a scene starting where a paragraph starts: paragraphs are the story's own
+boundaries."""
+MENTION_WEIGHT = 2.0
+"""Weight of the scene's subject (caption words, subject keywords) named in the opening
+sentences of its span: a story introduces a subject where its passage starts."""
+OPENING_SENTENCES = 3
+"""Sentences of a span's paragraph that count as its opening."""
+OPENING_DECAY = 0.7
+"""Factor per sentence of distance between a span's start and the opening mention."""
+LEAD_WEIGHT = 2.0
+"""Cost per unit of mention strength of a later scene's subject inside a span: a scene
+should start where its subject is first named, not at a later mention."""
+CONFIDENCE_TEMPERATURE = 1.0
+"""Score units per e-fold in the cue confidence: the share of exp(max-marginal / T) that
+falls on starts in the chosen start's paragraph."""
 CONTRADICTION_MARGIN = 0.25
 """A scene whose best sentence outside its span beats the best inside by this much (centred
 affinity) and carries a keyword hit is treated as contradicted: it gets no cue fields."""
@@ -64,6 +80,9 @@ class SceneCue:
         affinity: best centred affinity of the scene's evidence inside its span.
         keyword_hit: a scene keyword occurs in the span.
         contradicted: the evidence points clearly elsewhere (cue fields are then withheld).
+        confidence: 0..1, how much of the segmentation's belief puts this scene's start in
+            the chosen paragraph (the chosen sentence when the narration has fewer paragraphs
+            than scenes) rather than elsewhere; 1 for the first scene.
     """
 
     span: TextSpan
@@ -72,10 +91,12 @@ class SceneCue:
     affinity: float
     keyword_hit: str | None
     contradicted: bool
+    confidence: float = 1.0
 
 
 def split_sentences(narration: str) -> list[TextSpan]:
-    """Sentence spans of ``narration`` in order (paragraph breaks also end a sentence)."""
+    """Sentence spans of ``narration`` in order (paragraph breaks also end a sentence; a mark
+    followed by a lower-case word does not: "Ha! thought I" is one sentence)."""
     spans: list[TextSpan] = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", narration):
         base = para.start()
@@ -87,6 +108,9 @@ def split_sentences(narration: str) -> list[TextSpan]:
             if m.group(0) == "." and last in _ABBREVIATIONS:
                 continue
             if m.group(0) == "." and len(last) == 1 and last.isalpha():  # initials: "J. Smith"
+                continue
+            after = text[m.end():].lstrip()
+            if after[:1].islower():  # "Ha! thought I, ha, …": the sentence goes on
                 continue
             _add(spans, narration, base + start, base + m.end())
             start = m.end()
@@ -177,7 +201,9 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
             length_weight: float = LENGTH_WEIGHT,
             start_weight: float = START_WEIGHT,
             openers: Sequence[float] | None = None,
-            opener_weight: float = OPENER_WEIGHT) -> list[tuple[int, int]]:
+            opener_weight: float = OPENER_WEIGHT,
+            start_bonus: np.ndarray | None = None,
+            mentions: np.ndarray | None = None) -> list[tuple[int, int]]:
     """The best monotonic segmentation of units into one contiguous, non-empty run per scene.
 
     Args:
@@ -186,37 +212,85 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
         affinity_weight, length_weight, start_weight: weights of the terms.
         openers: per unit, +1 for a transition opener, -1 for a continuing pronoun, else 0
             (`opener_scores`); weighted by ``opener_weight`` at each span start but the first.
+        start_bonus: np.ndarray [shape=(scenes, units)], added when scene i (but the first)
+            starts at unit u (paragraph starts, the scene's subject named there:
+            `start_evidence`).
+        mentions: np.ndarray [shape=(scenes, units)], how strongly each unit names each
+            scene's subject where it is not the previous scene's passage (`lead_mentions`);
+            a span holding a later scene's subject loses `LEAD_WEIGHT` × that strength, so
+            a scene starts at the first mention of its subject rather than a later one.
 
     Returns:
         ``[(first_unit, end_unit), ...]`` per scene, half-open, covering all units in order.
         Requires ``units >= scenes >= 1``.
+    """
+    spans, _ = segment_with_marginals(
+        affinity, lengths, affinity_weight=affinity_weight, length_weight=length_weight,
+        start_weight=start_weight, openers=openers, opener_weight=opener_weight,
+        start_bonus=start_bonus, mentions=mentions)
+    return spans
+
+
+def segment_with_marginals(affinity: np.ndarray, lengths: Sequence[float], *,
+                           affinity_weight: float = AFFINITY_WEIGHT,
+                           length_weight: float = LENGTH_WEIGHT,
+                           start_weight: float = START_WEIGHT,
+                           openers: Sequence[float] | None = None,
+                           opener_weight: float = OPENER_WEIGHT,
+                           start_bonus: np.ndarray | None = None,
+                           mentions: np.ndarray | None = None,
+                           lead_weight: float = LEAD_WEIGHT
+                           ) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """`segment`, plus the best total score with each scene forced to start at each unit.
+
+    Returns:
+        (spans, np.ndarray [shape=(scenes, units)] max-marginal scores; ``-inf`` where a scene
+        cannot start). The chosen start of every scene holds its row's maximum.
     """
     n, u = affinity.shape
     if n == 0 or u < n:
         raise ValueError("need at least one unit per scene")
     lens = np.asarray(lengths, dtype=np.float64)
     opener = np.zeros(u) if openers is None else np.asarray(openers, dtype=np.float64)
+    bonus = np.zeros((n, u)) if start_bonus is None else np.asarray(start_bonus, np.float64)
     cum_len = np.concatenate([[0.0], np.cumsum(lens)])
     expected = max(cum_len[-1] / n, 1e-9)
     prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(affinity, axis=1)], axis=1)
-    neg = -1e18
-    best = np.full((n + 1, u + 1), neg)
+    said = np.zeros((n, u)) if mentions is None else np.asarray(mentions, dtype=np.float64)
+    # later[i]: the subjects of every later scene, named where they may open their passage
+    later = np.cumsum(said[::-1], axis=0)[::-1]
+    later = np.concatenate([later[1:], np.zeros((1, u))], axis=0)
+    later_prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(later, axis=1)], axis=1)
+    neg = -np.inf
+    idx = np.arange(u + 1)
+    a_idx, b_idx = idx[:u, None], idx[None, :]  # start a in [0, u), end b in [0, u]
+    valid = b_idx > a_idx
+    span_len = np.maximum(cum_len[b_idx] - cum_len[a_idx], 1e-9)
+    prior = np.where(valid, np.log(span_len / expected) ** 2, 0.0)
+    gains = []
+    for i in range(n):
+        start = start_weight * affinity[i, :u]
+        if i > 0:
+            start = start + opener_weight * opener + bonus[i]
+        g = (affinity_weight * (prefix[i, b_idx] - prefix[i, a_idx]) + start[:, None]
+             - length_weight * prior)
+        # a later scene's subject named inside this span: that scene should start earlier
+        g = g - lead_weight * (later_prefix[i, b_idx] - later_prefix[i, a_idx])
+        # scene i starts at a >= i and ends where the later scenes still fit
+        ok = valid & (a_idx >= i) & (b_idx <= u - (n - 1 - i))
+        gains.append(np.where(ok, g, neg))
+    fwd = np.full((n + 1, u + 1), neg)  # fwd[i, a]: best score of scenes < i over units < a
+    fwd[0, 0] = 0.0
     back = np.zeros((n + 1, u + 1), dtype=np.int64)
-    best[0, 0] = 0.0
-    a: np.ndarray
-    for i in range(1, n + 1):
-        # scene i-1 takes units [a, b); a in [i-1, b-1], b in [i, u-(n-i)]
-        for b in range(i, u - (n - i) + 1):
-            a = np.arange(i - 1, b)
-            span_len = cum_len[b] - cum_len[a]
-            prior = np.log(np.maximum(span_len, 1e-9) / expected) ** 2
-            gain = (affinity_weight * (prefix[i - 1, b] - prefix[i - 1, a])
-                    + start_weight * affinity[i - 1, a]
-                    + (opener_weight * opener[a] if i > 1 else 0.0))
-            total = best[i - 1, a] + gain - length_weight * prior
-            k = int(np.argmax(total))
-            best[i, b] = total[k]
-            back[i, b] = a[k]
+    for i in range(n):
+        total = fwd[i, :u, None] + gains[i]  # (a, b)
+        back[i + 1] = np.argmax(total, axis=0)
+        fwd[i + 1] = total[back[i + 1], idx]
+    bwd = np.full((n + 1, u + 1), neg)  # bwd[i, a]: best score of scenes >= i from unit a
+    bwd[n, u] = 0.0
+    for i in range(n - 1, -1, -1):
+        bwd[i, :u] = np.max(gains[i] + bwd[i + 1][None, :], axis=1)
+    marginals = fwd[:n, :u] + bwd[:n, :u]
     spans: list[tuple[int, int]] = []
     end = u
     for i in range(n, 0, -1):
@@ -224,7 +298,71 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
         spans.append((first, end))
         end = first
     spans.reverse()
-    return spans
+    return spans, marginals
+
+
+def paragraph_starts(narration: str, units: Sequence[TextSpan]) -> np.ndarray:
+    """Per unit, True when it opens a paragraph (the narration's start, or a blank line
+    before it)."""
+    out = np.zeros(len(units), dtype=bool)
+    prev = 0
+    for k, unit in enumerate(units):
+        out[k] = k == 0 or bool(re.search(r"\n\s*\n", narration[prev:unit.start]))
+        prev = unit.end
+    return out
+
+
+def lead_mentions(mentions: np.ndarray, para_start: np.ndarray) -> np.ndarray:
+    """The mentions of each scene's subject that may open its passage: those in paragraphs
+    that name it more strongly (summed strength) than the previous scene's subject. A passing
+    mention inside the previous scene's passage opens nothing.
+
+    Args:
+        mentions: np.ndarray [shape=(scenes, units)] (`matching.mention_strength`).
+        para_start: per unit, whether it opens a paragraph (`paragraph_starts`).
+
+    Returns:
+        np.ndarray [shape=(scenes, units)]; the first scene's row is zero.
+    """
+    n, u = mentions.shape
+    para = np.cumsum(para_start) - 1
+    count = int(para[-1]) + 1 if u else 0
+    totals = np.zeros((n, count))
+    for k in range(u):
+        totals[:, para[k]] += mentions[:, k]
+    out = np.zeros((n, u))
+    for i in range(1, n):
+        leads = totals[i, para] > totals[i - 1, para]
+        out[i] = np.where(leads, mentions[i], 0.0)
+    return out
+
+
+def start_evidence(mentions: np.ndarray, para_start: np.ndarray, *,
+                   paragraph_weight: float = PARAGRAPH_WEIGHT,
+                   mention_weight: float = MENTION_WEIGHT,
+                   opening: int = OPENING_SENTENCES,
+                   decay: float = OPENING_DECAY) -> np.ndarray:
+    """Bonus for each scene starting at each unit: a paragraph start, and the scene's subject
+    named in the passage's opening (the unit itself or the next ``opening - 1`` units of the
+    same paragraph, worth ``decay`` less per unit of distance).
+
+    Args:
+        mentions: np.ndarray [shape=(scenes, units)], strength 0..1 with which unit u names
+            scene i's subject (`mention_strength`).
+        para_start: per unit, whether it opens a paragraph (`paragraph_starts`).
+
+    Returns:
+        np.ndarray [shape=(scenes, units)].
+    """
+    n, u = mentions.shape
+    opened = np.zeros((n, u))
+    for a in range(u):
+        for k in range(opening):
+            s = a + k
+            if s >= u or (k > 0 and para_start[s]):
+                break
+            opened[:, a] = np.maximum(opened[:, a], mentions[:, s] * decay ** k)
+    return paragraph_weight * para_start[None, :].astype(np.float64) + mention_weight * opened
 
 
 # Opener word lists: generic discourse markers, not words of any particular text. A span may
@@ -311,7 +449,8 @@ def anchor(narration: str, span: TextSpan, *, max_chars: int) -> str:
 
 
 def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None]], *,
-                units: Sequence[TextSpan], max_chars: int) -> list[SceneCue | None]:
+                units: Sequence[TextSpan], max_chars: int,
+                mentions: np.ndarray | None = None) -> list[SceneCue | None]:
     """Cue fields for every scene from a segmentation of ``units``.
 
     Args:
@@ -320,6 +459,8 @@ def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None
         hits: keyword hits per scene and unit (`keyword_hits`).
         units: the units (`split_units`).
         max_chars: the per-field character limit (anchors are cut to it).
+        mentions: np.ndarray [shape=(scenes, units)], how strongly each unit names each
+            scene's subject, 0..1 (`matching.mention_strength`); None: no such evidence.
 
     Returns:
         One `SceneCue` per scene, or None for scenes that get no span (more scenes than units).
@@ -331,13 +472,17 @@ def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None
     lengths = [max(1, s.end - s.start) for s in units]
     centred = centre(affinity)
     openers = opener_scores([s.text(narration) for s in units])
-    if m < n:
-        # More scenes than units: the first scenes by evidence strength can't be chosen
-        # fairly, so keep story order and give the trailing scenes nothing.
-        spans = segment(centred[:m], lengths, openers=openers)
-        spans += [(-1, -1)] * (n - m)
-    else:
-        spans = segment(centred, lengths, openers=openers)
+    para = paragraph_starts(narration, units)
+    strength = np.zeros((n, len(units))) if mentions is None else np.asarray(mentions)
+    bonus = start_evidence(strength, para)
+    # More scenes than units: the first scenes by evidence strength can't be chosen fairly,
+    # so keep story order and give the trailing scenes nothing.
+    spans, marginals = segment_with_marginals(centred[:m], lengths, openers=openers,
+                                              start_bonus=bonus[:m],
+                                              mentions=lead_mentions(strength[:m], para))
+    spans += [(-1, -1)] * (n - m)
+    by_paragraph = int(para.sum()) >= m
+    paragraph_of = np.cumsum(para) - 1
     cues: list[SceneCue | None] = []
     for i, (a, b) in enumerate(spans):
         if a < 0:
@@ -353,11 +498,26 @@ def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None
             if outside_mask.any() else -1
         contradicted = bool(hit_inside is None and best_out >= 0 and hits[i][best_out]
                             and outside - inside >= CONTRADICTION_MARGIN)
+        if mentions is not None and strength[i, a:b].max() > 0:
+            k = a + int(np.argmax(strength[i, a:b]))  # the span's strongest mention
+            hit_inside = hits[i][k] or hit_inside
         anchor_text = anchor(narration, span, max_chars=max_chars)
         cue = start_cue(narration, span)
         if not anchor_text.startswith(cue):
             cue = anchor_text
+        same = paragraph_of == paragraph_of[a] if by_paragraph else np.arange(len(units)) == a
         cues.append(SceneCue(span=span, anchor_text=anchor_text, start_cue_text=cue,
                              affinity=inside, keyword_hit=hit_inside,
-                             contradicted=contradicted))
+                             contradicted=contradicted,
+                             confidence=1.0 if i == 0 else _confidence(marginals[i], same)))
     return cues
+
+
+def _confidence(marginal: np.ndarray, chosen: np.ndarray) -> float:
+    """Share of exp(max-marginal / `CONFIDENCE_TEMPERATURE`) on the ``chosen`` starts."""
+    finite = np.isfinite(marginal)
+    if not finite.any():
+        return 0.0
+    w = np.where(finite, np.exp((marginal - marginal[finite].max()) / CONFIDENCE_TEMPERATURE),
+                 0.0)
+    return round(float(w[chosen].sum() / w.sum()), 3)

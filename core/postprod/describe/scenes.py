@@ -20,7 +20,7 @@ from ..media.images import ImageSource, decode_image
 from ..models.captioner import Captioner, captioner_dir_from, get_captioner
 from ..progress import ProgressCallback, report
 from .evidence import CONFIDENT, HEDGED, VisualEvidence, analyze_image
-from .matching import PERSON_WORDS, evidence_terms, scene_affinity
+from .matching import PERSON_WORDS, evidence_terms, mention_strength, scene_affinity
 from .narration import SceneCue, assign_cues, split_units
 from .request import CheckedRequest, RequestLike, check_request
 from .wording import cap_words, describe_from_evidence, subject_phrase
@@ -29,6 +29,8 @@ ANALYSIS_SIDE = 1024
 """Decoded images are kept at most this long on their long side for analysis (pixels)."""
 DETAIL_SIDE = 2048
 """Long side kept for `extraDetail` scenes, whose OCR benefits from resolution (pixels)."""
+LOW_CONFIDENCE = 0.5
+"""Cue confidence below which a scene's placement is reported as worth a review."""
 OUTPUT_LANGUAGE = "en"
 """The language descriptions and interpretations are written in (see docs/decisions)."""
 
@@ -157,6 +159,7 @@ def _respond(checked: CheckedRequest, evidence: list[VisualEvidence], *, tier: T
         if cue is not None and not cue.contradicted:
             scene.anchor_text = cue.anchor_text
             scene.start_cue_text = cue.start_cue_text
+            scene.cue_confidence = cue.confidence
             scene.interpretation = cap_words(interpretation(ev, cue), max_chars=max_chars)
         scenes.append(scene)
     report(progress, "done", 1.0, "done")
@@ -183,8 +186,10 @@ def narration_cues(narration: str, evidence: Sequence[VisualEvidence], *,
     if not units:
         return [None] * len(evidence)
     texts = [u.text(narration) for u in units]
-    affinity, hits = scene_affinity([evidence_terms(ev) for ev in evidence], texts)
-    return assign_cues(narration, affinity, hits, units=units, max_chars=max_chars)
+    terms = [evidence_terms(ev) for ev in evidence]
+    affinity, hits = scene_affinity(terms, texts)
+    return assign_cues(narration, affinity, hits, units=units, max_chars=max_chars,
+                       mentions=mention_strength(terms, texts))
 
 
 def interpretation(ev: VisualEvidence, cue: SceneCue) -> str:

@@ -144,6 +144,8 @@ def _short(ev: VisualEvidence) -> str:
     subject, found = subject_phrase(ev)
     if found and subject != "on-screen text":
         extra = colour_phrase(ev, most=1)
+        if ev.text:  # a caption says more than a colour
+            extra = f"captioned {_quote(ev.text, words=6)}"
         text = f"{subject}, {extra}" if extra else subject
     elif found:
         text = f"on-screen text: {_quote(ev.text, words=6)}"
