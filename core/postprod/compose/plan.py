@@ -37,6 +37,9 @@ from .timebase import (
 TrackKind = Literal["video", "audio"]
 VIDEO_TRACK = "V1"
 EMBEDDED_AUDIO_TRACK = "A-src"
+MAX_LOOP_REPETITIONS = 2000
+"""Most clips the `loopToFit` layers of one request may be built of together (a 1.8 s loop
+fills the longest timeline)."""
 MAX_ROUNDING_WARNINGS = 20
 """Individual between-frames warnings listed before the rest are summed up in one."""
 
@@ -168,6 +171,9 @@ def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
         problems.add(too_many)
     _check_references(request, items, problems)
     problems.raise_if_any()
+    # Before any clip is built: a looped layer's end and repetition count are known from the
+    # request alone, and building an over-limit loop first would cost memory without bound.
+    _check_loops(request, items, rate, tier=tier, limit_sec=limits.compose_timeline_sec)
 
     video = _plan_video(request, items, rate, problems)
     problems.raise_if_any()
@@ -548,6 +554,41 @@ def _plan_layer(j: int, layer: AudioLayer, item: FolderItem, track_id: str, rate
         cursor += length
         n += 1
     return out
+
+
+def _check_loops(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                 rate: Fraction, *, tier: Tier, limit_sec: float) -> None:
+    """Refuse `loopToFit` layers that end past the timeline limit or that together repeat
+    their sources more than `MAX_LOOP_REPETITIONS` times, from the request's numbers alone
+    (nothing is built)."""
+    errors: list[PostprodError] = []
+    total = 0
+    for j, layer in enumerate(request.intent.audio_layers):
+        if layer.placement != "loopToFit":
+            continue
+        at = f"intent.audioLayers[{j}]"
+        start = frames_at(exact_seconds(layer.from_sec), rate)
+        end = frames_at(exact_seconds(layer.to_sec), rate)
+        too_long = check_max(value=float(Fraction(end) / rate), limit=limit_sec, tier=tier,
+                             field=f"{at}.toSec", what="the timeline duration", unit=" s")
+        if too_long:
+            errors.append(too_long)
+            continue
+        item = items[layer.item_id][1]
+        assert item.duration_sec is not None  # checked with the references
+        piece = max(1, frames_at(exact_seconds(item.duration_sec), rate))
+        repetitions = -(-(end - start) // piece)
+        total += repetitions
+        if total > MAX_LOOP_REPETITIONS and not errors:
+            errors.append(ValidationFailed(
+                f"{at} repeats {item.id!r} ({item.duration_sec:g} s) {repetitions} times to "
+                f"fill {float(Fraction(end - start) / rate):g} s, which brings the looped "
+                f"repetitions of this request to {total}; at most {MAX_LOOP_REPETITIONS} are "
+                "built", field=f"{at}.toSec",
+                allowed=f"<= {MAX_LOOP_REPETITIONS} looped repetitions per request (longer "
+                        "sources or shorter layers)"))
+    if errors:
+        raise collect(errors)
 
 
 def _last_layer_field(request: ComposeRequest, track: TrackPlan) -> str:
