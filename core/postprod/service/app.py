@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -634,7 +634,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
-def _demo_scene_ids(images: list[str]) -> list[str]:
+def _demo_scene_ids(images: Sequence[str]) -> list[str]:
     """``03_deep_field.jpg`` -> ``deep_field``; a repeated image gets ``-2``, ``-3``."""
     ids: list[str] = []
     for name in images:
