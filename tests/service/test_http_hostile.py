@@ -286,3 +286,21 @@ def test_cli_bad_input_prints_the_envelope(tmp_path, sample_media) -> None:
         assert set(envelope["error"]) == FIVE_KEYS
         assert envelope["error"]["field"] == field, envelope
         assert "Usage:" not in result.stderr
+
+
+@pytest.mark.parametrize(("mutate", "field"), [
+    (lambda d: d["intent"]["sequence"][1].update(durationSec=1e300),
+     "intent.sequence[1].durationSec"),
+    (lambda d: d["intent"]["sequence"][1].update(
+        transitionIn={"type": "crossfade", "durationSec": 1e300}),
+     "intent.sequence[1].transitionIn.durationSec"),
+])
+def test_absurd_lengths_give_short_messages(client, make_key, compose_manifest, envelope,
+                                            mutate, field: str) -> None:
+    """A clip or crossfade of 1e300 s: refused before planning, no 300-digit frame counts."""
+    k = make_key("enterprise", 100)
+    data = json.loads(compose_manifest)
+    mutate(data)
+    body = envelope(post_compose(client, k.api_key, data), status=422,
+                    code="TIER_LIMIT_EXCEEDED", field=field)
+    assert len(body["error"]["message"]) < 200 and len(body["error"]["allowed"]) < 60

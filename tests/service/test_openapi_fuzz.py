@@ -3,7 +3,8 @@
 Every operation is fuzzed, the docs page's demo endpoints included (with the token the page
 issues, and a client quota high enough for the run). `POSTPROD_FUZZ_EXAMPLES` sets the cases
 per operation and mode (30 by default; CI keeps the default); the demo operations that run a
-model take at most `DEMO_MODEL_EXAMPLES` of them (each distinct sample choice runs it once).
+model take `POSTPROD_FUZZ_DEMO_EXAMPLES` (default 8 at most: each distinct sample choice runs
+the model once).
 
 Cases come from the document the server serves (positive and negative data for every
 operation); Schemathesis' own checks validate each response against the document too, except
@@ -42,7 +43,7 @@ CASES = [(method, path, mode)
          # health takes no input at all: there is nothing to make negative
          if not (path.endswith("/health") and mode is GenerationMode.NEGATIVE)]
 EXAMPLES = int(os.environ.get("POSTPROD_FUZZ_EXAMPLES", "30"))
-DEMO_MODEL_EXAMPLES = min(EXAMPLES, 8)
+DEMO_MODEL_EXAMPLES = int(os.environ.get("POSTPROD_FUZZ_DEMO_EXAMPLES", str(min(EXAMPLES, 8))))
 FIVE_KEYS = {"code", "message", "field", "allowed", "details"}
 RANDOM = bool(os.environ.get("POSTPROD_FUZZ_RANDOM"))  # CI runs the same cases every time
 

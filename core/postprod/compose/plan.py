@@ -173,7 +173,7 @@ def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
     problems.raise_if_any()
     # Before any clip is built: a looped layer's end and repetition count are known from the
     # request alone, and building an over-limit loop first would cost memory without bound.
-    _check_loops(request, items, rate, tier=tier, limit_sec=limits.compose_timeline_sec)
+    _check_lengths(request, items, rate, tier=tier, limit_sec=limits.compose_timeline_sec)
 
     video = _plan_video(request, items, rate, problems)
     problems.raise_if_any()
@@ -556,12 +556,30 @@ def _plan_layer(j: int, layer: AudioLayer, item: FolderItem, track_id: str, rate
     return out
 
 
-def _check_loops(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
-                 rate: Fraction, *, tier: Tier, limit_sec: float) -> None:
-    """Refuse `loopToFit` layers that end past the timeline limit or that together repeat
-    their sources more than `MAX_LOOP_REPETITIONS` times, from the request's numbers alone
-    (nothing is built)."""
+def _check_lengths(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                   rate: Fraction, *, tier: Tier, limit_sec: float) -> None:
+    """Refuse, from the request's numbers alone (nothing is built): a clip or crossfade longer
+    than the timeline limit by itself, `loopToFit` layers that end past the limit or that
+    together repeat their sources more than `MAX_LOOP_REPETITIONS` times."""
     errors: list[PostprodError] = []
+    for i, entry in enumerate(request.intent.sequence):
+        # The timeline is at least as long as any one clip or crossfade of it.
+        item = items[entry.item_id][1]
+        at = f"intent.sequence[{i}]"
+        if item.kind == "image":
+            length, where, what = entry.duration_sec or 0.0, f"{at}.durationSec", "clip"
+        else:
+            trim_in = entry.trim.in_sec if entry.trim and entry.trim.in_sec is not None else 0.0
+            trim_out = (entry.trim.out_sec if entry.trim and entry.trim.out_sec is not None
+                        else item.duration_sec or 0.0)
+            length, where, what = trim_out - trim_in, f"{at}.trim", "clip"
+        fade = entry.transition_in.duration_sec if entry.transition_in is not None else None
+        if fade is not None and fade > length:
+            length, where, what = fade, f"{at}.transitionIn.durationSec", "crossfade"
+        too_long = check_max(value=length, limit=limit_sec, tier=tier, field=where,
+                             what=f"the {what} of {at} alone", unit=" s")
+        if too_long:
+            errors.append(too_long)
     total = 0
     for j, layer in enumerate(request.intent.audio_layers):
         if layer.placement != "loopToFit":
