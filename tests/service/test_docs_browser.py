@@ -13,7 +13,7 @@ import pytest
 from postprod.service.runner import ServiceProcess
 from postprod.service.settings import ServiceSettings
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.model]
 
 API = "/postproduction/v1"
 CHROMIUM = Path(os.environ.get("POSTPROD_CHROMIUM", "/usr/bin/chromium"))

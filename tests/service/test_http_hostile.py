@@ -175,11 +175,12 @@ def test_price_check_header_is_what_openapi_declares(client, make_key, compose_m
                  status=400, code="VALIDATION_ERROR", field="X-Price-Check")
 
 
-def test_client_disconnect_is_not_an_internal_error(server, client) -> None:
+def test_client_disconnect_is_not_an_internal_error(server, client, make_key, ledger) -> None:
     """A client that sends half a body and hangs up: logged as a disconnect, no traceback."""
+    k = make_key("enterprise", 100)
     before = server.log_text()
     with socket.create_connection(("127.0.0.1", server.port)) as s:
-        s.sendall(f"POST {API}/compose-otio HTTP/1.1\r\nHost: x\r\nX-API-Key: pp_live_x\r\n"
+        s.sendall(f"POST {API}/compose-otio HTTP/1.1\r\nHost: x\r\nX-API-Key: {k.api_key}\r\n"
                   "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\""
                   .encode())
     with socket.create_connection(("127.0.0.1", server.port)) as s:
@@ -189,6 +190,7 @@ def test_client_disconnect_is_not_an_internal_error(server, client) -> None:
     assert client.get(f"{API}/health").status_code == 200
     added = server.log_text()[len(before):]
     assert "internal error" not in added and "Traceback" not in added, added
+    assert ledger.balance(k.info.key_id) == 100
 
 
 def test_key_in_the_query_string_is_never_logged(db_url, make_key, tmp_path,
@@ -221,6 +223,7 @@ def _near_silent_wav(seconds: float) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.model
 def test_six_minutes_of_near_silence_is_audio_empty(client, make_key, ledger, envelope) -> None:
     k = make_key("enterprise", 100)
     meta = json.dumps({"scenes": [{"startCueText": "Meet Eileen", "anchorText": "flight suit"},

@@ -107,7 +107,7 @@ def test_served_schema(api_schema, fuzz_key, demo_token, method, path, mode) -> 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=not RANDOM,
               suppress_health_check=list(HealthCheck))
     def run(case) -> None:
-        response = case.call(headers=headers)
+        response = case.call(headers=headers, timeout=180)
         statuses.append(response.status_code)
         check_envelope(response)
         case.validate_response(response, excluded_checks=[positive_data_acceptance])
