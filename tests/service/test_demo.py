@@ -123,3 +123,11 @@ def test_demo_operations_are_tagged_demo_and_need_the_token(demo_server) -> None
     assert doc["components"]["securitySchemes"]["DemoToken"] == {
         **doc["components"]["securitySchemes"]["DemoToken"], "type": "apiKey", "in": "header",
         "name": "X-Demo-Token"}
+
+
+def test_demo_scene_ids_stay_unique_for_repeated_images() -> None:
+    from postprod.service.app import _demo_scene_ids
+
+    assert _demo_scene_ids(["01_astronaut.jpg", "05_cat.jpg"]) == ["astronaut", "cat"]
+    ids = _demo_scene_ids(["01_astronaut.jpg"] * 5)
+    assert ids == ["astronaut", "astronaut-2", "astronaut-3", "astronaut-4", "astronaut-5"]

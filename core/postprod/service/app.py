@@ -307,7 +307,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}",
                                    allowed=exc.headers.get("Allow") if exc.headers else None)
         elif exc.status_code == 400:
-            err = ValidationFailed(_shown(str(exc.detail), 200).strip("'\""))
+            err = ValidationFailed(str(exc.detail)[:200])
         else:
             err = InternalError(f"internal error; quote request id {_call(request).request_id}")
         return await on_postprod_error(request, err)
@@ -637,9 +637,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 def _demo_scene_ids(images: Sequence[str]) -> list[str]:
     """``03_deep_field.jpg`` -> ``deep_field``; a repeated image gets ``-2``, ``-3``."""
     ids: list[str] = []
+    seen: dict[str, int] = {}
     for name in images:
         base = Path(name).stem.split("_", 1)[-1]
-        ids.append(base if base not in ids else f"{base}-{ids.count(base) + 1}")
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
     return ids
 
 
