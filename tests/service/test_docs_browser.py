@@ -4,6 +4,7 @@ the page renders from the service's own files, and "Try it out" runs each demo e
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,23 +35,38 @@ def docs_server(db_url, tmp_path_factory) -> ServiceProcess:
         yield sp
 
 
-@pytest.fixture()
-def offline_browser(browser_type):
-    """Debian's chromium (never a downloaded browser) with no route off this machine."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium` "
-                    "(scripts/setup.sh does)", pytrace=False)
-    browser = browser_type.launch(executable_path=str(CHROMIUM), args=OFFLINE_ARGS)
-    try:
-        yield browser
-    finally:
-        browser.close()
+def in_own_thread(fn):
+    """Run ``fn()`` in a fresh thread and return or raise what it did there.
+
+    Playwright's sync API runs an event loop in the thread that starts it; pytest-playwright's
+    session fixtures would leave that loop running in the main thread for every later test of
+    the session (their `asyncio.run()` then fails). A thread of its own ends with it.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # handed to the test's thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="docs-browser")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
-def test_docs_try_it_out_on_each_demo_offline(docs_server, offline_browser, envelope) -> None:
-    origin = urlsplit(docs_server.base_url).netloc
+def drive_docs_page(base_url: str) -> tuple[list[dict], list[str]]:
+    """Open the docs page in chromium with every other host unreachable, "Try it out" and
+    "Execute" on each demo operation; returns what each call answered and any URL of another
+    host the page asked for."""
+    from playwright.sync_api import sync_playwright
+
+    origin = urlsplit(base_url).netloc
     elsewhere: list[str] = []
-    context = offline_browser.new_context()
+    answers: list[dict] = []
 
     def only_this_service(route) -> None:
         if urlsplit(route.request.url).netloc == origin:
@@ -59,36 +75,55 @@ def test_docs_try_it_out_on_each_demo_offline(docs_server, offline_browser, enve
             elsewhere.append(route.request.url)
             route.abort()
 
-    context.route("**/*", only_this_service)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    page.goto(f"{docs_server.base_url}{API}/docs")
-    page.locator(".swagger-ui .info .title").wait_for()
-    assert "postprod workbench service" in page.locator(".swagger-ui .info .title").inner_text()
-    assert page.locator(".opblock-tag[data-tag='Demo']").count() == 1
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=OFFLINE_ARGS)
+        try:
+            context = browser.new_context()
+            context.route("**/*", only_this_service)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{base_url}{API}/docs")
+            title = page.locator(".swagger-ui .info .title")
+            title.wait_for()
+            assert "postprod workbench service" in title.inner_text()
+            assert page.locator(".opblock-tag[data-tag='Demo']").count() == 1
+            try:
+                for demo in DEMOS:
+                    path = f"{API}/demo/{demo}"
+                    block = page.locator(".opblock").filter(
+                        has=page.locator(f".opblock-summary-path[data-path='{path}']"))
+                    block.locator(".opblock-summary").first.click()
+                    block.locator("button.try-out__btn").click()
+                    with page.expect_response(lambda r, p=path: r.url.endswith(p)) as answer:
+                        block.locator("button.execute").click()
+                    response = answer.value
+                    shown = block.locator(".live-responses-table tbody .response-col_status")
+                    answers.append({"path": path, "status": response.status,
+                                    "body": response.json(),
+                                    "credits_used": response.headers.get("x-credits-used"),
+                                    "shown_status": shown.first.inner_text().strip()})
+            except Exception:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / "docs-demo-failure.png"), full_page=True)
+                raise
+            context.close()
+        finally:
+            browser.close()
+    return answers, elsewhere
 
-    try:
-        for demo in DEMOS:
-            path = f"{API}/demo/{demo}"
-            block = page.locator(".opblock").filter(
-                has=page.locator(f".opblock-summary-path[data-path='{path}']"))
-            block.locator(".opblock-summary").first.click()
-            block.locator("button.try-out__btn").click()
-            with page.expect_response(lambda r, p=path: r.url.endswith(p)) as answer:
-                block.locator("button.execute").click()
-            response = answer.value
-            assert response.status == 200, response.text()
-            body = response.json()
-            assert body["meta"]["demo"] is True
-            assert response.headers["x-credits-used"] == "0"
-            shown = block.locator(".live-responses-table tbody .response-col_status").first
-            assert shown.inner_text().strip().startswith("200")
-            # The same call from outside the page, without its token: refused in the envelope.
-            direct = httpx.post(docs_server.base_url + path, json={}, timeout=60)
-            envelope(direct, status=403, code="DEMO_TOKEN_REQUIRED", field="X-Demo-Token")
-    except Exception:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "docs-demo-failure.png"), full_page=True)
-        raise
-    context.close()
+
+def test_docs_try_it_out_on_each_demo_offline(docs_server, envelope) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium` "
+                    "(scripts/setup.sh does); the tests never download a browser",
+                    pytrace=False)
+    answers, elsewhere = in_own_thread(lambda: drive_docs_page(docs_server.base_url))
+    assert [a["path"] for a in answers] == [f"{API}/demo/{d}" for d in DEMOS]
+    for a in answers:
+        assert a["status"] == 200, a
+        assert a["body"]["meta"]["demo"] is True, a
+        assert a["credits_used"] == "0" and a["shown_status"].startswith("200"), a
+        # The same call from outside the page, without its token: refused in the envelope.
+        direct = httpx.post(docs_server.base_url + a["path"], json={}, timeout=60)
+        envelope(direct, status=403, code="DEMO_TOKEN_REQUIRED", field="X-Demo-Token")
     assert elsewhere == [], f"the page tried to reach other hosts: {elsewhere}"
