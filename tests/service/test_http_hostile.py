@@ -155,9 +155,10 @@ def test_every_error_has_the_five_keys(client, envelope) -> None:
               client.delete(f"{API}/health")):
         body = r.json()
         assert set(body["error"]) == FIVE_KEYS, body
-    r = client.post(f"{API}/compose-otio")
-    body = envelope(r, status=401, code="API_KEY_REQUIRED")
-    assert body["error"]["allowed"] is None or isinstance(body["error"]["allowed"], str)
+    body = envelope(client.post(f"{API}/compose-otio"), status=401, code="API_KEY_REQUIRED")
+    assert body["error"]["field"] == "X-API-Key" and body["error"]["details"] == []
+    body = client.get(f"{API}/nope").json()
+    assert body["error"]["field"] is None  # present, null: it does not apply
 
 
 def test_price_check_header_is_what_openapi_declares(client, make_key, compose_manifest,
