@@ -23,11 +23,12 @@ from ..contract.timestamps import (
     Window,
 )
 from ..media.audio import DecodedAudio, decode_audio, probe_duration_sec, source_size
+from ..models.whisper import load_whisper
 from ..progress import ProgressCallback, report
 from .calibration import load_table
 from .options import AlignOptions
 from .placement import Placement, place_scenes
-from .transcribe import check_language, transcribe_words
+from .transcribe import MIN_SPEECH_SEC, check_language, speech_seconds, transcribe_words
 
 AudioInput = str | Path | bytes
 RequestInput = TimestampsRequest | Mapping[str, Any] | str | bytes
@@ -182,6 +183,12 @@ def scene_timestamps(
     check_language(req.language_code, model=model)
     report(progress, "decode", 0.0, "decoding audio")
     decoded = load_audio(audio, tier=tier)
+    # The recogniser first (a missing one is ENGINE_UNAVAILABLE whatever the audio), then:
+    # noise or near-silence makes it invent words, so no voice activity is no speech.
+    load_whisper(model, cpu_threads=opts.transcribe_options().cpu_threads)
+    if speech_seconds(decoded.samples) < MIN_SPEECH_SEC:
+        raise AudioEmpty("no speech was found in the audio (only silence or noise)",
+                         field="audio", allowed="audio with speech")
     report(progress, "decode", 0.05, "audio decoded")
 
     def on_transcribe(p: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from ..contract import PostprodError, new_request_id
-from ..contract.errors import InternalError
+from ..contract.errors import InternalError, ValidationFailed
 from ..progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,7 +75,42 @@ def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
         bar.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class EnvelopeGroup(click.Group):
+    """The `postprod` group: a wrong option or argument is a `VALIDATION_ERROR` envelope on
+    stderr with exit 2, like every other bad input (no usage text in its place)."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `postprod`: the help
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            sys.exit(2)
+        except click.UsageError as exc:
+            param = getattr(exc, "param", None)
+            field = (param.opts[0] if param is not None and getattr(param, "opts", None)
+                     else getattr(param, "name", None))
+            choices = getattr(getattr(param, "type", None), "choices", None)
+            allowed = ("one of " + ", ".join(map(str, choices)) if choices
+                       else "see the command's --help")
+            err = ValidationFailed(exc.format_message(), field=field, allowed=allowed)
+            request_id = new_request_id()
+            click.echo(json.dumps(err.envelope_dict(request_id), ensure_ascii=False, indent=2),
+                       err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=EnvelopeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="postprod-workbench")
 def main() -> None:
     """postprod: compose OTIO timelines, describe scenes, time scene cuts against narration."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..contract.common import parse_json_text
+from ..contract.common import parse_json_text, read_json_bytes
 from ..contract.errors import ValidationFailed
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price
 
@@ -20,12 +20,12 @@ from . import TIER_OPTION, bench, contract_errors, emit_json, main, price
 def _read_manifest(path: str) -> Any:
     """The manifest file's JSON (``-`` reads stdin); INVALID_JSON when it is not JSON."""
     if path == "-":
-        return parse_json_text(sys.stdin.buffer.read())
+        return parse_json_text(read_json_bytes(sys.stdin.buffer))
     file = Path(path)
     if not file.is_file():
         raise ValidationFailed(f"manifest file {path!r} does not exist", field=None,
                                allowed="a readable JSON file")
-    return parse_json_text(file.read_bytes())
+    return parse_json_text(read_json_bytes(file))
 
 
 @main.command("compose")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..contract.common import read_json_bytes
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
 
 _IMAGES = click.argument("images", nargs=-1, required=True,
@@ -29,7 +30,7 @@ def describe_command(images: tuple[Path, ...], metadata: Path | None, tier: str,
     """Describe scene IMAGES (in order); with narration, add cues for `postprod timestamps`."""
     from ..describe import describe_scenes, quote_describe
 
-    meta = metadata.read_bytes() if metadata else None
+    meta = read_json_bytes(metadata, field="metadata") if metadata else None
     # Request errors before the progress bar opens, so stderr holds the envelope alone.
     quote_describe(list(images), meta, tier=tier)  # type: ignore[arg-type]
     with progress_bar("describe") as on_progress:
@@ -47,7 +48,7 @@ def price_describe_command(images: tuple[Path, ...], metadata: Path | None, tier
     """Credits a Describe Scenes request would cost (validation and limits, no model)."""
     from ..describe import quote_describe
 
-    meta = metadata.read_bytes() if metadata else None
+    meta = read_json_bytes(metadata, field="metadata") if metadata else None
     emit_json({"cost": quote_describe(list(images), meta, tier=tier)})  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..contract.common import read_json_bytes
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
 
 MODEL_OPTION = click.option(
@@ -27,8 +28,8 @@ def _calibration(path: Path | None) -> Path | None:
     return path
 
 
-def _metadata(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+def _metadata(path: Path) -> bytes:
+    return read_json_bytes(path, field="metadata")
 
 
 @main.command("timestamps")

@@ -37,6 +37,9 @@ from .timebase import (
 TrackKind = Literal["video", "audio"]
 VIDEO_TRACK = "V1"
 EMBEDDED_AUDIO_TRACK = "A-src"
+MAX_LOOP_REPETITIONS = 2000
+"""Most clips the `loopToFit` layers of one request may be built of together (a 1.8 s loop
+fills the longest timeline)."""
 MAX_ROUNDING_WARNINGS = 20
 """Individual between-frames warnings listed before the rest are summed up in one."""
 
@@ -168,6 +171,9 @@ def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
         problems.add(too_many)
     _check_references(request, items, problems)
     problems.raise_if_any()
+    # Before any clip is built: a looped layer's end and repetition count are known from the
+    # request alone, and building an over-limit loop first would cost memory without bound.
+    _check_lengths(request, items, rate, tier=tier, limit_sec=limits.compose_timeline_sec)
 
     video = _plan_video(request, items, rate, problems)
     problems.raise_if_any()
@@ -548,6 +554,59 @@ def _plan_layer(j: int, layer: AudioLayer, item: FolderItem, track_id: str, rate
         cursor += length
         n += 1
     return out
+
+
+def _check_lengths(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
+                   rate: Fraction, *, tier: Tier, limit_sec: float) -> None:
+    """Refuse, from the request's numbers alone (nothing is built): a clip or crossfade longer
+    than the timeline limit by itself, `loopToFit` layers that end past the limit or that
+    together repeat their sources more than `MAX_LOOP_REPETITIONS` times."""
+    errors: list[PostprodError] = []
+    for i, entry in enumerate(request.intent.sequence):
+        # The timeline is at least as long as any one clip or crossfade of it.
+        item = items[entry.item_id][1]
+        at = f"intent.sequence[{i}]"
+        if item.kind == "image":
+            length, where, what = entry.duration_sec or 0.0, f"{at}.durationSec", "clip"
+        else:
+            trim_in = entry.trim.in_sec if entry.trim and entry.trim.in_sec is not None else 0.0
+            trim_out = (entry.trim.out_sec if entry.trim and entry.trim.out_sec is not None
+                        else item.duration_sec or 0.0)
+            length, where, what = trim_out - trim_in, f"{at}.trim", "clip"
+        fade = entry.transition_in.duration_sec if entry.transition_in is not None else None
+        if fade is not None and fade > length:
+            length, where, what = fade, f"{at}.transitionIn.durationSec", "crossfade"
+        too_long = check_max(value=length, limit=limit_sec, tier=tier, field=where,
+                             what=f"the {what} of {at} alone", unit=" s")
+        if too_long:
+            errors.append(too_long)
+    total = 0
+    for j, layer in enumerate(request.intent.audio_layers):
+        if layer.placement != "loopToFit":
+            continue
+        at = f"intent.audioLayers[{j}]"
+        start = frames_at(exact_seconds(layer.from_sec), rate)
+        end = frames_at(exact_seconds(layer.to_sec), rate)
+        too_long = check_max(value=float(Fraction(end) / rate), limit=limit_sec, tier=tier,
+                             field=f"{at}.toSec", what="the timeline duration", unit=" s")
+        if too_long:
+            errors.append(too_long)
+            continue
+        item = items[layer.item_id][1]
+        assert item.duration_sec is not None  # checked with the references
+        piece = max(1, frames_at(exact_seconds(item.duration_sec), rate))
+        repetitions = -(-(end - start) // piece)
+        total += repetitions
+        if total > MAX_LOOP_REPETITIONS and not errors:
+            errors.append(ValidationFailed(
+                f"{at} repeats {item.id!r} ({item.duration_sec:g} s) {repetitions} times to "
+                f"fill {float(Fraction(end - start) / rate):g} s, which brings the looped "
+                f"repetitions of this request to {total}; at most {MAX_LOOP_REPETITIONS} are "
+                "built", field=f"{at}.toSec",
+                allowed=f"<= {MAX_LOOP_REPETITIONS} looped repetitions per request (longer "
+                        "sources or shorter layers)"))
+    if errors:
+        raise collect(errors)
 
 
 def _last_layer_field(request: ComposeRequest, track: TrackPlan) -> str:

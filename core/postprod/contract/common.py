@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 from ulid import ULID
 
-from .errors import ErrorDetail, InvalidJson, PostprodError, ValidationFailed
+from .errors import ErrorDetail, InvalidJson, PayloadTooLarge, PostprodError, ValidationFailed
 
 REQUEST_ID_PREFIX = "req_"
 
@@ -39,6 +42,14 @@ class ContractModel(BaseModel):
     def to_json_data(self) -> dict[str, Any]:
         """Contract JSON: camelCase keys, optional fields without evidence left out."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class RequestModel(ContractModel):
+    """Base of every request model: strict types (contract §1.4: a wrong type is a
+    `VALIDATION_ERROR`). ``"25"`` is not a number, ``true`` is not 1 and ``"yes"`` is not a
+    boolean; an integer is still a valid number of seconds."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class ResultWarning(ContractModel):
@@ -108,14 +119,79 @@ def validation_error(exc: PydanticValidationError, *, prefix: str = "") -> Valid
                             details=details[1:])
 
 
-def parse_json_text(text: str | bytes, *, field: str | None = None) -> Any:
-    """JSON text to data, or `INVALID_JSON` naming ``field`` and the position of the fault."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects a request may have (the contract's own is 6)."""
+MAX_JSON_BYTES = 4_000_000
+"""Largest JSON text read (a Compose manifest or a `metadata` part), bytes."""
+
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(text: bytes) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON text, in linear time and without parsing.
+
+    Escapes and then strings are cut out first, so brackets inside strings do not count; the
+    answer for text that is not JSON is only an upper bound, which is all the check needs.
+    """
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", text)).translate(None, _NOT_BRACKET)
+    opens = brackets.count(b"[") + brackets.count(b"{")
+    if opens <= MAX_JSON_DEPTH:
+        return opens
+    steps = (1 if b in b"[{" else -1 for b in brackets)
+    return max(itertools.accumulate(steps), default=0)
+
+
+def parse_json_text(text: str | bytes, *, field: str | None = None,
+                    max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON text to data, or `INVALID_JSON` naming ``field`` and the position of the fault.
+
+    Size (bytes) and nesting depth are checked before the text is parsed: a body over either
+    bound is refused without building anything.
+
+    Raises:
+        PayloadTooLarge: more than ``max_bytes`` bytes (UTF-8).
+        InvalidJson: not JSON, or nested deeper than ``max_depth``.
+    """
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    what = field or "the body"
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"{what} is {len(raw)} bytes, over the limit of {max_bytes}",
+                              field=field, allowed=f"<= {max_bytes} bytes of JSON")
+    if json_depth(raw) > max_depth:
+        raise InvalidJson(f"{what} nests arrays and objects more than {max_depth} deep",
+                          field=field, allowed=f"JSON nested at most {max_depth} deep")
     try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f"{field} is" if field else "the body is"
-        raise InvalidJson(f"{where} not valid JSON: {exc}", field=field,
-                          allowed="a JSON object (RFC 8259, UTF-8)") from None
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        reason = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    except UnicodeDecodeError as exc:
+        reason = f"invalid UTF-8 at byte {exc.start}"
+    except (ValueError, RecursionError):  # e.g. an integer literal of thousands of digits
+        reason = "a number in it is too long to read"
+    where = f"{field} is" if field else "the body is"
+    raise InvalidJson(f"{where} not valid JSON: {reason}", field=field,
+                      allowed="a JSON object (RFC 8259, UTF-8)")
+
+
+def read_json_bytes(source: str | os.PathLike[str] | BinaryIO, *, field: str | None = None,
+                    max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """At most ``max_bytes`` bytes of a JSON file or stream, read before anything parses them.
+
+    Raises:
+        PayloadTooLarge: the source holds more than ``max_bytes`` bytes (nothing more is read).
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as f:
+            data = f.read(max_bytes + 1)
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        what = field or "the JSON input"
+        raise PayloadTooLarge(f"{what} is over the limit of {max_bytes} bytes", field=field,
+                              allowed=f"<= {max_bytes} bytes of JSON")
+    return data
 
 
 def parse_model(model: type[M], data: Any, *, prefix: str = "") -> M:

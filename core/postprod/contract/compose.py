@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import ContractModel, ResultWarning
+from .common import ContractModel, RequestModel, ResultWarning
 
 ITEM_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 TargetConsumer = Literal["generic", "resolve", "premiere", "fcpx", "kdenlive"]
@@ -15,24 +16,36 @@ ResponseFormat = Literal["file", "json"]
 ItemKind = Literal["image", "video", "audio"]
 AudioRole = Literal["narration", "dialogue", "sfx", "music"]
 Placement = Literal["once", "loopToFit"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # a URL scheme (one letter is a drive)
 PositiveSec = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeSec = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-class Resolution(ContractModel):
+class Resolution(RequestModel):
     w: int = Field(ge=16, le=16384, description="width in pixels")
     h: int = Field(ge=16, le=16384, description="height in pixels")
 
 
-class Project(ContractModel):
+class Project(RequestModel):
     name: str = Field(min_length=1, max_length=200, description="timeline name; file name slug")
+
     fps: float = Field(gt=0, le=240, allow_inf_nan=False,
                        description="frames per second; 23.976/29.97/47.952/59.94 mean NTSC")
     resolution: Resolution
     audio_sample_rate: Literal[44100, 48000, 96000] = 48000
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str) -> str:
+        if _CONTROL.search(v):
+            raise ValueError("name must not contain control characters (NUL, newline, tab, ...)")
+        if not v.strip():
+            raise ValueError("name must not be blank")
+        return v
 
-class FolderItem(ContractModel):
+
+class FolderItem(RequestModel):
     id: str = Field(pattern=ITEM_ID_PATTERN)
     kind: ItemKind
     path: str = Field(min_length=1, max_length=1024,
@@ -42,6 +55,14 @@ class FolderItem(ContractModel):
     @field_validator("path")
     @classmethod
     def _relative_path(cls, v: str) -> str:
+        if _CONTROL.search(v):
+            raise ValueError("path must not contain control characters (NUL, newline, ...)")
+        if _SCHEME.match(v):
+            raise ValueError("path must be a relative file path, not a URL "
+                             f"({v.split(':', 1)[0]}:)")
+        if "%" in v and unquote(v) != v:
+            raise ValueError("path must not be percent-encoded (write the characters "
+                             "themselves: 'my clip.mov', not 'my%20clip.mov')")
         if v.startswith("/") or "\\" in v or re.match(r"^[A-Za-z]:", v):
             raise ValueError("path must be relative with '/' separators (no leading '/', "
                              "no drive letter, no backslashes)")
@@ -52,7 +73,7 @@ class FolderItem(ContractModel):
         return v
 
 
-class Folder(ContractModel):
+class Folder(RequestModel):
     media_root_path: str | None = Field(
         default=None, min_length=1, max_length=1024,
         description="absolute root ('/...' or 'C:/...', backslashes accepted)")
@@ -63,17 +84,23 @@ class Folder(ContractModel):
     def _absolute_root(cls, v: str | None) -> str | None:
         if v is None:
             return v
+        if _CONTROL.search(v):
+            raise ValueError("mediaRootPath must not contain control characters")
+        if v.replace("\\", "/").startswith("//") and not v.startswith("\\\\"):
+            # '//host' is ambiguous (a POSIX root or a share); a share is written with backslashes
+            raise ValueError("mediaRootPath must not start with '//': write '/...' for a local "
+                             "folder or '\\\\host\\share' for a network share")
         if not (v.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", v) or v.startswith("\\\\")):
             raise ValueError("mediaRootPath must be absolute: '/...', 'C:/...' or 'C:\\...'")
         return v
 
 
-class Trim(ContractModel):
+class Trim(RequestModel):
     in_sec: NonNegativeSec | None = None
     out_sec: PositiveSec | None = None
 
 
-class TransitionIn(ContractModel):
+class TransitionIn(RequestModel):
     type: Literal["cut", "crossfade", "dissolve"]
     duration_sec: PositiveSec | None = None
 
@@ -84,11 +111,11 @@ class TransitionIn(ContractModel):
         return self
 
 
-class EmbeddedAudio(ContractModel):
+class EmbeddedAudio(RequestModel):
     separate_track: bool = False
 
 
-class SequenceEntry(ContractModel):
+class SequenceEntry(RequestModel):
     item_id: str = Field(min_length=1)
     duration_sec: PositiveSec | None = None
     trim: Trim | None = None
@@ -97,7 +124,7 @@ class SequenceEntry(ContractModel):
     clip_name_hint: str | None = Field(default=None, min_length=1, max_length=120)
 
 
-class AudioLayer(ContractModel):
+class AudioLayer(RequestModel):
     item_id: str = Field(min_length=1)
     from_sec: NonNegativeSec
     to_sec: PositiveSec
@@ -114,16 +141,16 @@ class AudioLayer(ContractModel):
         return self
 
 
-class Intent(ContractModel):
+class Intent(RequestModel):
     sequence: list[SequenceEntry] = Field(min_length=1)
     audio_layers: list[AudioLayer] = Field(default_factory=list)
 
 
-class Output(ContractModel):
+class Output(RequestModel):
     target_consumer: TargetConsumer = "generic"
 
 
-class ComposeRequest(ContractModel):
+class ComposeRequest(RequestModel):
     """The editorial manifest: project settings, media folder, the cut, the output tuning."""
 
     project: Project

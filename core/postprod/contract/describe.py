@@ -6,24 +6,24 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import ContractModel
+from .common import ContractModel, RequestModel
 
 Style = Literal["short", "normal", "detailed"]
 
 
-class DescribeHints(ContractModel):
+class DescribeHints(RequestModel):
     language_code: str | None = Field(default=None, min_length=2, max_length=35,
                                       pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
                                       description="BCP-47 tag, e.g. en, de, pt-BR")
     style: Style = "normal"
 
 
-class SceneOption(ContractModel):
+class SceneOption(RequestModel):
     index: int = Field(ge=0)
     extra_detail: bool = False
 
 
-class DescribeRequest(ContractModel):
+class DescribeRequest(RequestModel):
     """The `metadata` part of Describe Scenes (all optional)."""
 
     narration_text: str | None = None

@@ -92,8 +92,9 @@ class PostprodError(Exception):
         )
 
     def envelope_dict(self, request_id: str) -> dict[str, Any]:
-        """The envelope as plain JSON data, ``None`` fields left out."""
-        return self.envelope(request_id).model_dump(exclude_none=True)
+        """The envelope as plain JSON data: all five keys of `error` always there (`field` and
+        `allowed` are null where they do not apply), the same in every `details` entry."""
+        return self.envelope(request_id).model_dump()
 
     def __str__(self) -> str:
         where = f" [{self.field}]" if self.field else ""

@@ -107,4 +107,5 @@ def paid_feature_error(*, tier: Tier, field: str, feature: str) -> TierFeatureNo
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    """A number for a message: integers up to 10^12 in full, anything else in 6 digits."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e12 else f"{x:g}"

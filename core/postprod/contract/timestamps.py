@@ -6,13 +6,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import ContractModel, ResultWarning
+from .common import ContractModel, RequestModel, ResultWarning
 from .errors import ValidationFailed
 
 Basis = Literal["startCue", "anchor", "interpolated"]
 
 
-class SceneCue(ContractModel):
+class SceneCue(RequestModel):
     """One scene's cues. Also accepts a Describe Scenes scene unchanged (contract §3.2): its
     `sceneId` stands for `id`, `index` must be the scene's position, and `interpretation`,
     `extraDetail` and `cueConfidence` are read and ignored for timing."""
@@ -38,7 +38,7 @@ class SceneCue(ContractModel):
         return v
 
 
-class TimestampsRequest(ContractModel):
+class TimestampsRequest(RequestModel):
     """The `metadata` part of Scene Timestamps."""
 
     scenes: list[SceneCue] = Field(min_length=1)

@@ -8,10 +8,14 @@ charges nothing, and concurrent requests can never overdraw a key.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +26,18 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..contract.common import new_request_id, parse_model
 from ..contract.compose import ComposeRequest
 from ..contract.describe import DescribeRequest
 from ..contract.errors import (
+    EngineUnavailable,
     ErrorDetail,
     InternalError,
     PayloadTooLarge,
@@ -40,8 +47,20 @@ from ..contract.errors import (
 )
 from ..contract.limits import limits_for
 from ..contract.timestamps import TimestampsRequest
+from .demo import (
+    DEMO_TIER,
+    DEMO_TOKEN_HEADER,
+    DOCS_PAGE_HEADERS,
+    ClientRateLimiter,
+    DemoComposeRequest,
+    DemoDescribeRequest,
+    DemoTimestampsRequest,
+    check_token,
+    docs_page,
+    issue_token,
+)
 from .engines import Engines
-from .ledger import KeyInfo, Ledger, insufficient
+from .ledger import KEY_PREFIX, KeyInfo, Ledger, insufficient
 from .openapi import contract_openapi
 from .settings import ServiceSettings
 from .uploads import (
@@ -55,6 +74,9 @@ from .uploads import (
 
 API_PREFIX = "/postproduction/v1"
 OTIO_MEDIA_TYPE = "application/vnd.opentimelineio+json"
+DOCS_ASSETS = f"{API_PREFIX}/docs-assets"
+MAX_DEMO_BODY_BYTES = 16_000
+DEMO_CACHE_SIZE = 64
 
 log = logging.getLogger("postprod.service")
 
@@ -117,6 +139,11 @@ class TrackingMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The caller went away mid-request: nothing to answer, nothing charged, no bug.
+            log.info("%s %s %s: the client disconnected before the request was read",
+                     call.request_id, scope.get("method"), scope.get("path"))
+            return
         except Exception as exc:
             log.error("%s %s %s: internal error: %s: %s", call.request_id, scope.get("method"),
                       scope.get("path"), type(exc).__name__, exc, exc_info=exc)
@@ -141,22 +168,48 @@ def _envelope_response(exc: PostprodError, call: CallState) -> JSONResponse:
                         headers=headers)
 
 
+_KEY_LIKE = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9_\-]*")
+_QUERY_VALUE = re.compile(r"=[^&;]*")
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like an API key replaced (for log lines)."""
+    return _KEY_LIKE.sub(KEY_PREFIX + "[redacted]", text)
+
+
+class RedactQueryValues(logging.Filter):
+    """Access-log lines (uvicorn's ``client, method, path, version, status``) with query
+    values and key-shaped text cut out: a key sent as ``?apiKey=…`` is refused and never
+    written to a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, query = args[2].partition("?")
+            shown = redact(path) + (sep + _QUERY_VALUE.sub("=[redacted]", query) if sep else "")
+            record.args = (*args[:2], shown, *args[3:])
+        return True
+
+
 @dataclass(frozen=True)
 class _Admitted:
     key: KeyInfo
     price_check: bool
 
 
+def _shown(raw: str, limit: int = 40) -> str:
+    """A client's value quoted for a message, cut to ``limit`` characters."""
+    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
+
+
 def _price_check_flag(request: Request) -> bool:
+    """`X-Price-Check`: exactly ``true`` or ``false`` (what the OpenAPI document declares)."""
     raw = request.headers.get("x-price-check")
-    if raw is None:
+    if raw is None or raw == "false":
         return False
-    value = raw.strip().lower()
-    if value in ("true", "1", "yes"):
+    if raw == "true":
         return True
-    if value in ("false", "0", "no"):
-        return False
-    raise ValidationFailed(f"X-Price-Check must be true or false, not {raw!r}",
+    raise ValidationFailed(f"X-Price-Check must be true or false, not {_shown(raw)}",
                            field="X-Price-Check", allowed="true or false")
 
 
@@ -164,11 +217,11 @@ def _reject_unknown_query(request: Request, allowed: tuple[str, ...] = ()) -> No
     unknown = [k for k in request.query_params if k not in allowed]
     if unknown:
         raise ValidationFailed(
-            f"unknown query parameter {unknown[0]!r}", field=unknown[0],
+            f"unknown query parameter {_shown(unknown[0])}", field=unknown[0][:100],
             allowed=("query parameters: " + ", ".join(allowed)) if allowed
             else "no query parameters",
             details=[ErrorDetail(code="VALIDATION_ERROR", message=f"unknown query parameter "
-                                 f"{k!r}", field=k) for k in unknown[1:]])
+                                 f"{_shown(k)}", field=k[:100]) for k in unknown[1:20]])
 
 
 def _content_length(request: Request) -> int | None:
@@ -194,7 +247,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     ledger = Ledger(settings.db_url)
     engines = Engines(whisper_model=settings.whisper_model)
     engine_jobs = anyio.CapacityLimiter(max(1, settings.max_engine_jobs))
+    demo_limiter = ClientRateLimiter(per_minute=settings.demo_per_minute)
+    demo_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    demo_cache_lock = threading.Lock()
     _ensure_log_handler()
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryValues) for f in access_log.filters):
+        access_log.addFilter(RedactQueryValues())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -213,10 +272,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Compose OTIO timelines, describe scenes, time scene cuts against narration.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served below, from files installed with fastapi-offline
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.mount(DOCS_ASSETS, StaticFiles(directory=_docs_assets_dir()), name="docs-assets")
     app.state.settings = settings
     app.state.ledger = ledger
     app.state.engines = engines
@@ -230,22 +290,24 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         call.credits_used = 0
         if call.key is not None:
             call.credits_remaining = await to_thread.run_sync(ledger.balance, call.key.key_id)
-        log.info("%s %s %s -> %d %s", call.request_id, request.method, request.url.path,
-                 exc.http_status, exc.code)
+        log.info("%s %s %s -> %d %s", call.request_id, request.method,
+                 redact(request.url.path), exc.http_status, exc.code)
         return _envelope_response(exc, call)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         err: PostprodError
         if exc.status_code == 404:
-            err = NotFound(f"no such endpoint: {request.url.path}",
+            err = NotFound(f"no such endpoint: {_shown(request.url.path, 200)}",
                            allowed=f"{API_PREFIX}/compose-otio, /describe-scenes, "
-                                   "/scene-timestamps, /health")
+                                   "/scene-timestamps, /health, /docs, /openapi.json, "
+                                   "/demo/compose-otio, /demo/describe-scenes, "
+                                   "/demo/scene-timestamps")
         elif exc.status_code == 405:
             err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}",
                                    allowed=exc.headers.get("Allow") if exc.headers else None)
         elif exc.status_code == 400:
-            err = ValidationFailed(str(exc.detail))
+            err = ValidationFailed(str(exc.detail)[:200])
         else:
             err = InternalError(f"internal error; quote request id {_call(request).request_id}")
         return await on_postprod_error(request, err)
@@ -451,6 +513,113 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                                                 operation="scene-timestamps", started=started))
         return Response(body, media_type="application/json")
 
+    # --- interactive docs and their demo endpoints -------------------------------------------
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def docs(request: Request) -> Response:
+        _reject_unknown_query(request)
+        token = issue_token(secret=settings.demo_secret, ttl_s=settings.demo_token_ttl_s)
+        html = docs_page(title=app.title, openapi_url=f"{API_PREFIX}/openapi.json",
+                         assets_url=DOCS_ASSETS, token=token)
+        return HTMLResponse(html, headers=DOCS_PAGE_HEADERS)
+
+    async def demo_request(request: Request, model: type[Any]) -> Any:
+        """Token, client quota, then the small JSON body naming the sample inputs."""
+        _reject_unknown_query(request)
+        check_token(request.headers.get(DEMO_TOKEN_HEADER.lower()), secret=settings.demo_secret,
+                    ttl_s=settings.demo_token_ttl_s)
+        demo_limiter.admit(request.client.host if request.client else "unknown")
+        body = await read_bounded_body(request.stream(), content_length=_content_length(request),
+                                       max_bytes=MAX_DEMO_BODY_BYTES)
+        if not body.strip():
+            return model()
+        check_content_type(request.headers.get("content-type"), expected="application/json")
+        return parse_model(model, body)
+
+    async def demo_answer(request: Request, operation: str, choice: Any,
+                          run: Callable[[str], dict[str, Any]]) -> Response:
+        """The operation's JSON answer with `meta.demo: true`. The sample inputs are few and
+        fixed, so an answer is computed once per choice and then reused (LRU)."""
+        call = _call(request)
+        key = operation + json.dumps(choice.to_json_data(), sort_keys=True)
+        with demo_cache_lock:
+            cached = demo_cache.get(key)
+            if cached is not None:
+                demo_cache.move_to_end(key)
+        if cached is None:
+            cached = await run_engine(lambda: run(call.request_id), request, f"demo {operation}")
+            with demo_cache_lock:
+                demo_cache[key] = cached
+                while len(demo_cache) > DEMO_CACHE_SIZE:
+                    demo_cache.popitem(last=False)
+        answer = copy.deepcopy(cached)
+        answer["meta"]["requestId"] = call.request_id
+        answer["meta"]["demo"] = True
+        log.info("%s demo %s -> 200 (no charge)", call.request_id, operation)
+        return Response(json_body(answer), media_type="application/json")
+
+    def samples_dir() -> Path:
+        from ..research import sample_media_dir
+
+        try:
+            return sample_media_dir()
+        except FileNotFoundError:
+            raise EngineUnavailable("the sample project is not installed with this service",
+                                    allowed="a checkout with sample_media/") from None
+
+    @app.post(f"{API_PREFIX}/demo/compose-otio", tags=["Demo"],
+              summary="Demo: Compose OTIO on the sample project",
+              description="For the interactive docs only (needs the docs page's token): the "
+                          "sample manifest composed for real, as JSON; no key, no credits.")
+    async def demo_compose(request: Request) -> Response:
+        choice: DemoComposeRequest = await demo_request(request, DemoComposeRequest)
+
+        def run(request_id: str) -> dict[str, Any]:
+            raw = json.loads((samples_dir() / choice.manifest).read_bytes())
+            raw.setdefault("output", {})["targetConsumer"] = choice.target_consumer
+            raw["responseFormat"] = "json"
+            manifest = parse_model(ComposeRequest, raw)
+            result = engines.compose(manifest, tier=DEMO_TIER, request_id=request_id)
+            data: dict[str, Any] = result.response.to_json_data()
+            return data
+
+        return await demo_answer(request, "compose-otio", choice, run)
+
+    @app.post(f"{API_PREFIX}/demo/describe-scenes", tags=["Demo"],
+              summary="Demo: Describe Scenes on the sample images",
+              description="For the interactive docs only (needs the docs page's token): sample "
+                          "images chosen by name, described for real; no key, no credits.")
+    async def demo_describe(request: Request) -> Response:
+        choice: DemoDescribeRequest = await demo_request(request, DemoDescribeRequest)
+
+        def run(request_id: str) -> dict[str, Any]:
+            root = samples_dir()
+            images = [root / "scenes" / name for name in choice.images]
+            meta = DescribeRequest(
+                narration_text=((root / "narration.txt").read_text(encoding="utf-8").strip()
+                                if choice.with_narration else None),
+                scene_ids=_demo_scene_ids(choice.images))
+            return engines.describe(images, meta, tier=DEMO_TIER,
+                                    request_id=request_id).to_json_data()
+
+        return await demo_answer(request, "describe-scenes", choice, run)
+
+    @app.post(f"{API_PREFIX}/demo/scene-timestamps", tags=["Demo"],
+              summary="Demo: Scene Timestamps on the sample narration",
+              description="For the interactive docs only (needs the docs page's token): the "
+                          "sample narration and cues timed for real; no key, no credits.")
+    async def demo_timestamps(request: Request) -> Response:
+        choice: DemoTimestampsRequest = await demo_request(request, DemoTimestampsRequest)
+
+        def run(request_id: str) -> dict[str, Any]:
+            root = samples_dir()
+            meta = parse_model(TimestampsRequest, (root / choice.cues).read_bytes(),
+                               prefix="metadata.")
+            return engines.timestamps(root / choice.audio, meta, tier=DEMO_TIER,
+                                      request_id=request_id).to_json_data()
+
+        return await demo_answer(request, "scene-timestamps", choice, run)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             base = get_openapi(title=app.title, version=app.version, summary=app.summary,
@@ -463,6 +632,24 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _demo_scene_ids(images: Sequence[str]) -> list[str]:
+    """``03_deep_field.jpg`` -> ``deep_field``; a repeated image gets ``-2``, ``-3``."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for name in images:
+        base = Path(name).stem.split("_", 1)[-1]
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def _docs_assets_dir() -> str:
+    """Swagger UI's script, stylesheet and icon as installed by the fastapi-offline package."""
+    import fastapi_offline
+
+    return str(Path(fastapi_offline.__file__).parent / "static")
 
 
 def create_app_from_env() -> FastAPI:

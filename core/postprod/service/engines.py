@@ -124,7 +124,10 @@ class Engines:
 
     def quote_timestamps(self, audio: Path, request: TimestampsRequest, *, tier: Tier) -> int:
         align = _import_operation("align")
+        from ..align.transcribe import check_language
+
         try:
+            check_language(request.language_code, model=self.whisper_model)
             return int(align.quote_timestamps(audio, request, tier=tier))
         except PostprodError as exc:
             raise prefix_metadata_fields(exc) from None

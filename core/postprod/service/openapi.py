@@ -7,6 +7,7 @@ validate them.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +17,12 @@ from ..contract.compose import ComposeRequest, ComposeResponse
 from ..contract.describe import DescribeRequest, DescribeResponse
 from ..contract.errors import ErrorEnvelope
 from ..contract.timestamps import TimestampsRequest, TimestampsResponse
+from .demo import (
+    DEMO_TOKEN_HEADER,
+    DemoComposeRequest,
+    DemoDescribeRequest,
+    DemoTimestampsRequest,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -66,7 +73,8 @@ _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (TimestampsRequest, "validation"), (ComposeResponse, "serialization"),
     (DescribeResponse, "serialization"), (TimestampsResponse, "serialization"),
     (ErrorEnvelope, "serialization"), (PriceCheckResponse, "serialization"),
-    (HealthResponse, "serialization"),
+    (HealthResponse, "serialization"), (DemoComposeRequest, "validation"),
+    (DemoDescribeRequest, "validation"), (DemoTimestampsRequest, "validation"),
 ]
 
 _TRACKING_HEADERS = {
@@ -147,6 +155,55 @@ def _multipart(*, file_field: str, file_schema: dict[str, Any], file_types: str,
     }
 
 
+_DEMO_ERRORS = {
+    "400": "INVALID_JSON or VALIDATION_ERROR (a sample name that is not offered)",
+    "403": "DEMO_TOKEN_REQUIRED: no, a forged or an expired docs-page token",
+    "404": "NOT_FOUND",
+    "405": "METHOD_NOT_ALLOWED",
+    "413": "PAYLOAD_TOO_LARGE",
+    "415": "UNSUPPORTED_MEDIA_TYPE",
+    "422": "a rule of the operation",
+    "429": "RATE_LIMITED: the client's demo calls per minute (with Retry-After)",
+    "500": "INTERNAL_ERROR",
+    "503": "ENGINE_UNAVAILABLE",
+}
+
+
+def _demo_response_schema(schemas: dict[str, Any], model: str) -> str:
+    """``Demo<model>``: the operation's response with `meta.demo: true` added."""
+    meta_name = schemas[model]["properties"]["meta"]["$ref"].rsplit("/", 1)[1]
+    meta = copy.deepcopy(schemas[meta_name])
+    meta["title"] = "Demo" + meta_name
+    meta["properties"]["demo"] = {"type": "boolean", "const": True,
+                                  "description": "a demo answer: nothing was charged"}
+    meta["required"] = [*meta.get("required", []), "demo"]
+    schemas["Demo" + meta_name] = meta
+    response = copy.deepcopy(schemas[model])
+    response["title"] = "Demo" + model
+    response["properties"]["meta"] = {"$ref": REF.format(model="Demo" + meta_name)}
+    schemas["Demo" + model] = response
+    return "Demo" + model
+
+
+def _demo_operation(op: dict[str, Any], *, request_model: str, response_model: str,
+                    schemas: dict[str, Any], errors: dict[str, Any]) -> None:
+    op["security"] = [{"DemoToken": []}]
+    op["parameters"] = []
+    op["requestBody"] = {"required": False,
+                         "description": "sample inputs by name (defaults when empty)",
+                         "content": {"application/json": {
+                             "schema": {"$ref": REF.format(model=request_model)}}}}
+    name = _demo_response_schema(schemas, response_model)
+    ok = {"description": "the operation's answer on the sample inputs, `meta.demo: true`",
+          "headers": dict(_TRACKING_HEADERS),
+          "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}}}
+    demo_errors = {}
+    for status, codes in _DEMO_ERRORS.items():
+        demo_errors[status] = {**errors[status], "description": codes}
+    demo_errors["403"] = {**errors["403"], "description": _DEMO_ERRORS["403"]}
+    op["responses"] = {"200": ok, **demo_errors}
+
+
 def contract_openapi(base: dict[str, Any], *, prefix: str) -> dict[str, Any]:
     """Complete FastAPI's generated document with the contract's bodies and responses.
 
@@ -162,7 +219,11 @@ def contract_openapi(base: dict[str, Any], *, prefix: str) -> dict[str, Any]:
     schemas.update(defs.get("$defs", {}))
     components["securitySchemes"] = {"ApiKey": {
         "type": "apiKey", "in": "header", "name": "X-API-Key",
-        "description": "a key made by `postprod keys create` (stored hashed in the ledger)"}}
+        "description": "a key made by `postprod keys create` (stored hashed in the ledger)"},
+        "DemoToken": {
+            "type": "apiKey", "in": "header", "name": DEMO_TOKEN_HEADER,
+            "description": "the demo endpoints only: a short-lived token that the docs page "
+                           "(`/docs`) issues and sends itself; direct callers get 403"}}
 
     paths = doc.setdefault("paths", {})
     errors = _error_responses()
@@ -221,4 +282,18 @@ def contract_openapi(base: dict[str, Any], *, prefix: str) -> dict[str, Any]:
                 "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/HealthResponse"}}}},
         "500": errors["500"]}
+
+    for path, request_model, response_model in (
+            ("compose-otio", "DemoComposeRequest", "ComposeResponse"),
+            ("describe-scenes", "DemoDescribeRequest", "DescribeResponse"),
+            ("scene-timestamps", "DemoTimestampsRequest", "TimestampsResponse")):
+        _demo_operation(paths[f"{prefix}/demo/{path}"]["post"], request_model=request_model,
+                        response_model=response_model, schemas=schemas, errors=errors)
+    doc["tags"] = [
+        {"name": "operations", "description": "The production operations: an `X-API-Key`, "
+                                              "credits charged on success."},
+        {"name": "service", "description": "Health and readiness."},
+        {"name": "Demo", "description": "Try the operations on the shipped sample project from "
+                                        "this page: no key, no credits, a few calls a minute. "
+                                        "Only this page's own token is accepted."}]
     return doc

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ..contract.common import MAX_JSON_BYTES
+from .demo import new_demo_secret
 from .ledger import FREE_RATE_LIMIT, RateLimit, default_db_url
 
 ENV_DB_URL = "POSTPROD_DB_URL"
@@ -18,6 +20,8 @@ ENV_PAID_PER_MINUTE = "POSTPROD_PAID_RATE_PER_MINUTE"
 ENV_PAID_PER_DAY = "POSTPROD_PAID_RATE_PER_DAY"
 ENV_MAX_ENGINE_JOBS = "POSTPROD_MAX_ENGINE_JOBS"
 ENV_UPLOAD_DIR = "POSTPROD_UPLOAD_DIR"
+ENV_DEMO_SECRET = "POSTPROD_DEMO_SECRET"
+ENV_DEMO_PER_MINUTE = "POSTPROD_DEMO_PER_MINUTE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class ServiceSettings:
         max_json_bytes: bound on a Compose OTIO JSON body, bytes.
         max_metadata_bytes: bound on a multipart ``metadata`` part, bytes.
         upload_dir: where upload temp directories go (system temp when None).
+        demo_secret: signs the docs page's demo tokens; random per start unless set (every
+            worker of one `postprod serve` gets the same one through the environment).
+        demo_token_ttl_s: how long a docs page's demo token is accepted, seconds.
+        demo_per_minute: demo calls admitted per client and minute, per process.
     """
 
     db_url: str = field(default_factory=default_db_url)
@@ -41,9 +49,12 @@ class ServiceSettings:
     warm_up: bool = True
     paid_rate_limit: RateLimit = field(default_factory=RateLimit)
     max_engine_jobs: int = 2
-    max_json_bytes: int = 4_000_000
+    max_json_bytes: int = MAX_JSON_BYTES
     max_metadata_bytes: int = 1_000_000
     upload_dir: str | None = None
+    demo_secret: str = field(default_factory=new_demo_secret, repr=False)
+    demo_token_ttl_s: int = 900
+    demo_per_minute: int = 6
 
     def rate_limit_for(self, tier: str) -> RateLimit:
         """The quota of a tier: fixed for free keys, configurable (default none) for paid."""
@@ -53,7 +64,9 @@ class ServiceSettings:
         """These settings as environment variables (for uvicorn worker processes)."""
         env = {ENV_DB_URL: self.db_url, ENV_WHISPER_MODEL: self.whisper_model,
                ENV_WARM_UP: "1" if self.warm_up else "0",
-               ENV_MAX_ENGINE_JOBS: str(self.max_engine_jobs)}
+               ENV_MAX_ENGINE_JOBS: str(self.max_engine_jobs),
+               ENV_DEMO_SECRET: self.demo_secret,
+               ENV_DEMO_PER_MINUTE: str(self.demo_per_minute)}
         if self.paid_rate_limit.per_minute is not None:
             env[ENV_PAID_PER_MINUTE] = str(self.paid_rate_limit.per_minute)
         if self.paid_rate_limit.per_day is not None:
@@ -79,4 +92,6 @@ class ServiceSettings:
                                       per_day=opt_int(ENV_PAID_PER_DAY)),
             max_engine_jobs=opt_int(ENV_MAX_ENGINE_JOBS) or 2,
             upload_dir=os.environ.get(ENV_UPLOAD_DIR) or None,
+            demo_secret=os.environ.get(ENV_DEMO_SECRET) or new_demo_secret(),
+            demo_per_minute=opt_int(ENV_DEMO_PER_MINUTE) or 6,
         )
