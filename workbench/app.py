@@ -15,12 +15,35 @@ if str(_REPO) not in sys.path:  # pages import `workbench.*` whatever the workin
     sys.path.insert(0, str(_REPO))
 
 from postprod.contract import TIERS  # noqa: E402
-from workbench import session  # noqa: E402
+from workbench import jobs, session, steps  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="postprod workbench", page_icon="🎬", layout="wide")
 session.init_state(st.session_state)
+state = st.session_state
+
+
+def _restore() -> None:
+    """A new session (a reload, a new tab) opens the project its URL names, else the project
+    `postprod workbench DIR` was started on."""
+    if state.get("_restored"):
+        return
+    state["_restored"] = True
+    folder = session.find_project(str(st.query_params.get("project") or ""))
+    folder = folder or session.startup_project()
+    if folder is not None:
+        try:
+            session.load(state, folder)
+        except Exception as exc:  # a damaged project.json: say so, start empty
+            st.error(f"Cannot open the project in `{folder}`: {exc}", icon="🚫")
+
+
+_restore()
+if state["project_dir"]:  # a background job that ended since the last run
+    steps.apply_job(state, jobs.current(state["project_dir"]))
+if "tier" not in state:
+    state["tier"] = "enterprise"
 
 pages = [
     st.Page(VIEWS / "project.py", title="Project", icon="📁", url_path="project", default=True),
@@ -31,7 +54,7 @@ pages = [
 current = st.navigation(pages, position="sidebar")
 
 with st.sidebar:
-    st.selectbox("Tier", TIERS, index=TIERS.index("enterprise"), key="tier",
+    st.selectbox("Tier", TIERS, key="tier",
                  help="Limits and prices of this tier apply to every step (contract §1.5–1.6).")
     summary = st.container()
 
@@ -53,3 +76,8 @@ try:
     current.run()
 finally:  # after the page, so the summary shows what the page just did (even after st.stop)
     _draw_summary()
+    session.save(state)
+    if state["project_dir"]:
+        key = Path(state["project_dir"]).name
+        if st.query_params.get("project") != key:
+            st.query_params["project"] = key

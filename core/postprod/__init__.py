@@ -24,6 +24,7 @@ _LAZY = {
     "scene_timestamps": "postprod.align",
     "quote_timestamps": "postprod.align",
     "build_compose_manifest": "postprod.pipeline",
+    "transcribe_narration": "postprod.pipeline",
 }
 
 __all__ = ["PostprodError", "Tier", *_LAZY]
