@@ -40,6 +40,11 @@ def _restore() -> None:
 
 
 _restore()
+if state.get("_open_next"):  # chosen on the Project page; opened before any widget exists
+    try:
+        session.load(state, Path(state.pop("_open_next")))
+    except Exception as exc:
+        st.error(f"Cannot open that project: {exc}", icon="🚫")
 if state["project_dir"]:  # a background job that ended since the last run
     steps.apply_job(state, jobs.current(state["project_dir"]))
 if "tier" not in state:
@@ -56,13 +61,13 @@ current = st.navigation(pages, position="sidebar")
 with st.sidebar:
     st.selectbox("Tier", TIERS, key="tier",
                  help="Limits and prices of this tier apply to every step (contract §1.5–1.6).")
-    summary = st.container()
+    summary = st.empty()
 
 
 def _draw_summary() -> None:
     state = st.session_state
     narration = state["narration"]
-    with summary:
+    with summary.container():
         st.caption(
             f"**{state['project_name']}** · {len(state['scenes'])} scenes · "
             f"narration: {narration['name'] if narration else '—'}")
@@ -72,12 +77,20 @@ def _draw_summary() -> None:
         st.caption("Steps done: " + (", ".join(done) if done else "none yet"))
 
 
-try:
-    current.run()
-finally:  # after the page, so the summary shows what the page just did (even after st.stop)
-    _draw_summary()
+def _save() -> None:
+    """Write the project when anything changed, and keep its name in the URL (a reload
+    reopens it)."""
     session.save(state)
     if state["project_dir"]:
         key = Path(state["project_dir"]).name
         if st.query_params.get("project") != key:
             st.query_params["project"] = key
+
+
+# Saved before the page too: widget changes are already in the state, and a page that stops
+# early (st.stop) ends the run before anything after it.
+_save()
+_draw_summary()
+current.run()
+_draw_summary()  # redrawn after the page, so it shows what the page just did
+_save()

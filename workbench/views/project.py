@@ -43,8 +43,8 @@ with st.container(border=True):
                               index=list(labels).index(here) if here in labels else None,
                               placeholder="no saved project yet" if not labels
                               else "choose a project to open", key="project_pick")
-    if c_open.button("Open", key="open_saved", disabled=not chosen or chosen == here):
-        session.load(state, Path(str(chosen)))
+    if c_open.button("Open it", key="open_saved", disabled=not chosen or chosen == here):
+        state["_open_next"] = str(chosen)
         st.rerun()
     if c_new.button("New project", key="new_project"):
         session.init_state(state)
@@ -72,7 +72,7 @@ with st.container(border=True):
         except PostprodError as exc:
             st.error(f"{imported.name}: {exc.message}", icon="🚫")
         else:
-            session.load(state, folder)
+            state["_open_next"] = str(folder)
             st.rerun()
 
 sample_dir = session.default_project_dir()
