@@ -21,8 +21,7 @@ from workbench.widgets import (
     tier,
 )
 
-WAV_FACTOR = 3
-"""A WAV narration up to this many times the tier's audio cap is accepted, to be converted."""
+WAV_FACTOR = 3  # a WAV narration up to this many times the tier's cap is taken, to convert
 
 state = st.session_state
 st.title("📁 Project")
