@@ -312,7 +312,7 @@ def test_align_page_runs_and_draws(aligned: AppTest, sample_media: Path) -> None
     for start, scene in zip(at.session_state["starts_ms"][1:], truth[1:], strict=True):
         assert scene["pauseBeforeStartMs"] - 500 <= start <= scene["onsetMs"] + 500
     assert "Align: 9 credits" in _texts(at.markdown)
-    assert len(at.get("plotly_chart")) == 1 and len(at.get("audio")) >= 1
+    assert len(at.get("plotly_chart")) == 2 and len(at.get("audio")) >= 1  # overview, panels
     assert "Starts are in order" in _texts(at.success)
     assert "Steps done: aligned" in _texts(at.sidebar.caption)
     at.switch_page("views/compose.py").run()
@@ -365,7 +365,7 @@ def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> N
     err = _texts(at.error)
     assert "VALIDATION_ERROR" in err and "scenes[1].startCueText" in err, err
     assert at.session_state["timestamps_result"] == before
-    assert len(at.get("plotly_chart")) == 1  # the last good alignment is still drawn
+    assert len(at.get("plotly_chart")) == 2  # the last good alignment is still drawn
 
 
 def test_editor_deltas_apply_to_the_kept_rows() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from postprod import review
-from postprod.plots import alignment_figure, waveform_envelope, window_class
+from postprod.plots import alignment_figure, cut_panels_figure, waveform_envelope, window_class
 from workbench import audio, jobs, session, steps
 from workbench.widgets import job_panel, limits, price_line, show_error, tier
 
@@ -157,6 +157,18 @@ if transitions:
         if clip.size:
             st.audio(clip, sample_rate=rate)
         st.caption(f"cue: {cue_texts[cut] or '—'}")
+
+    st.subheader("Cuts up close (±2 s)")
+    shown = sorted({cut, *queue[:7]})
+    st.caption("Each panel: the narration 2 s either side of the cut, the 90 % window shaded, "
+               "the cut as a black line (the aligner's own cut dashed when moved) and the "
+               "scene it starts." + (f" Showing the chosen cut and the {len(shown) - 1} least "
+                                     "certain others." if len(queue) > len(shown) else ""))
+    thumbs = [audio.thumbnail_uri(s["path"], s["sha256"]) if not s.get("error") else None
+              for s in state["scenes"]] if len(state["scenes"]) == len(scenes) else None
+    st.plotly_chart(cut_panels_figure(response=response, samples=samples, sample_rate=rate,
+                                      starts_ms=starts, cuts=shown, thumbnails=thumbs),
+                    key="cut_panels", width="stretch")
 
 # --- the starts table ---------------------------------------------------------------------------
 st.subheader("Scene starts")
