@@ -275,6 +275,9 @@ def test_compose_error_names_the_field_and_keeps_the_page(sample_media: Path) ->
     assert "TRANSITION_TOO_LONG" in errors or "VALIDATION_ERROR" in errors, errors
     assert "field: `intent.sequence[" in errors
     assert at.session_state["compose_result"]["otio_json"] == first  # the last good result stays
+    # the error belongs to the input that failed: a shorter crossfade clears it
+    at.number_input(key="compose_crossfade").set_value(0.0).run()
+    assert not at.error, _texts(at.error)
 
 
 # --- Align (real recogniser, tiny.en) -----------------------------------------------------------
@@ -354,6 +357,7 @@ def test_align_review_nudges_selection_and_checks(aligned: AppTest) -> None:
 def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> None:
     at = aligned
     before = at.session_state["timestamps_result"]
+    cues_ok = [dict(r) for r in at.session_state["cues"]]
     cues = [dict(r) for r in at.session_state["cues"]]
     cues[1]["startCueText"] = "   "
     at.session_state["cues"] = cues
@@ -366,6 +370,40 @@ def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> N
     assert "VALIDATION_ERROR" in err and "scenes[1].startCueText" in err, err
     assert at.session_state["timestamps_result"] == before
     assert len(at.get("plotly_chart")) == 2  # the last good alignment is still drawn
+    # the error belongs to the cues that failed: fixing them clears it, before any new run
+    at.session_state["cues"] = cues_ok
+    at.run()
+    assert not at.error, _texts(at.error)
+
+
+@pytest.mark.model
+def test_align_again_keeps_or_drops_the_nudges(aligned: AppTest) -> None:
+    at = aligned
+    aligned_starts = [s["startMs"] for s in at.session_state["timestamps_result"]["data"][
+        "scenes"]]
+    nudged = list(aligned_starts)
+    nudged[2] += 300
+    at.session_state["starts_ms"] = nudged
+    built = {"file_name": "kept.otio", "otio_json": "{}", "response": {}, "manifest": {}}
+    at.session_state["compose_result"] = built
+    at.run()
+    keep = at.radio(key="align_keep_nudges")
+    assert keep.value is True  # the default keeps them
+    assert "You moved 1 start(s) by hand" in keep.label
+    at.button(key="run_align").click().run()
+    _finish(at)
+    assert at.session_state["starts_ms"] == nudged
+    # "start over": the same outcome applied without the nudges (no third recognition)
+    from workbench import jobs, steps
+
+    at.radio(key="align_keep_nudges").set_value(False).run()
+    again = jobs.Job(id="job_startover", kind="align", project=at.session_state["project_dir"],
+                     label="Aligning", params={"keep_nudges": False}, started=0.0,
+                     status="done", result=at.session_state["timestamps_result"])
+    assert steps.apply_job(at.session_state, again)
+    assert not steps.apply_job(at.session_state, again)  # applied once
+    assert at.session_state["starts_ms"] == aligned_starts
+    assert at.session_state["compose_result"] == built  # the built timeline is kept
 
 
 def test_editor_deltas_apply_to_the_kept_rows() -> None:

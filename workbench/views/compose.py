@@ -95,14 +95,14 @@ if st.button("Build the timeline", key="run_compose", type="primary",
         with st.spinner("Composing the timeline"):
             result = steps.run_compose(manifest, tier=tier())
     except Exception as exc:
-        record_error("compose", exc)
+        record_error("compose", exc, input_key=_manifest_sha(manifest))
     else:
         clear_error("compose")
         state["compose_result"] = {
             "otio_json": result.otio_json, "file_name": result.file_name,
             "response": result.response.to_json_data(),
             "manifest": manifest.to_json_data(), "manifest_sha": _manifest_sha(manifest)}
-show_error("compose")
+show_error("compose", input_key=_manifest_sha(manifest) if manifest is not None else None)
 
 composed = state["compose_result"]
 if composed and manifest is not None and composed.get("manifest_sha") != _manifest_sha(manifest):
