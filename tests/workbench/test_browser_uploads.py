@@ -38,8 +38,8 @@ def test_bad_uploads_are_rows_and_a_script_comes_from_the_narration(
     page.get_by_test_id("stSidebar").get_by_role("combobox", name="Tier").click()
     page.get_by_role("option", name="free").click()
     _idle(page)
-    expect(_uploader(page, "Add scene images")).to_contain_text("5MB per file")
-    expect(_uploader(page, "Narration audio")).to_contain_text("15MB per file")
+    expect(_uploader(page, "Add scene images", limit="5MB per file")).to_be_visible()
+    expect(_uploader(page, "Narration audio", limit="15MB per file")).to_be_visible()
 
     fake = tmp_path / "broken.jpg"
     fake.write_text("this is a text file, not a photo\n", encoding="utf-8")
