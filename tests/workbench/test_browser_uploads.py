@@ -23,8 +23,14 @@ from tests.workbench.test_browser_flow import (
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 
-def _uploader(page: Page, label: str):
-    return page.get_by_test_id("stFileUploader").filter(has_text=label)
+def _uploader(page: Page, label: str, *, limit: str | None = None):
+    """The uploader labelled ``label`` once the page holds exactly one (a rerun briefly keeps
+    the replaced one beside it), showing ``limit`` when given."""
+    found = page.get_by_test_id("stFileUploader").filter(has_text=label)
+    if limit:
+        found = found.filter(has_text=limit)
+    expect(found).to_have_count(1, timeout=30_000)
+    return found
 
 
 def test_bad_uploads_are_rows_and_a_script_comes_from_the_narration(
