@@ -129,6 +129,7 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
         timeout=60_000)
     job_file = _project_dir(page, workbench_log) / "jobs" / "align.json"
     assert json.loads(job_file.read_text())["status"] == "running"
+    page.screenshot(path=str(screenshots_dir / "3a_align_job_running.png"))  # the viewport
     page.reload()
     expect(page.get_by_text("Aligning with tiny.en: done in")).to_be_visible(
         timeout=STEP_TIMEOUT_MS)
