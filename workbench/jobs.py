@@ -73,9 +73,11 @@ class Job:
 
     def to_json_data(self) -> dict[str, Any]:
         """The job as written to ``jobs/<kind>.json``."""
+        p = self.progress
         return {"id": self.id, "kind": self.kind, "label": self.label, "params": self.params,
                 "started": self.started, "finished": self.finished, "status": self.status,
-                "result": self.result, "error": self.error}
+                "progress": {"stage": p.stage, "fraction": p.fraction, "message": p.message}
+                if p else None, "result": self.result, "error": self.error}
 
 
 _JOBS: dict[str, Job] = {}
@@ -141,8 +143,15 @@ def start(*, project: str | Path, kind: str, label: str, work: Work,
                   params=dict(params or {}), started=time.time())
         _JOBS[key] = job
 
+    last_write = [0.0, ""]
+
     def on_progress(p: Progress) -> None:
         job.progress = p
+        now = time.monotonic()
+        if p.stage != last_write[1] or now - float(last_write[0]) > 1.0:
+            last_write[:] = [now, p.stage]  # on disk too: how far it got, for a restart
+            with contextlib.suppress(OSError):
+                _write(job)
         if job.cancel_event.is_set():
             raise JobCancelled
 

@@ -36,6 +36,20 @@ def _project_dir(page: Page, workbench_log: Path) -> Path:
     return folder
 
 
+def _job_in_stage(job_file: Path, stage: str, timeout_sec: float = 300) -> dict:
+    """The job file once the job reports ``stage`` (or has ended), polled every 20 ms."""
+    deadline = time.monotonic() + timeout_sec
+    while True:
+        try:
+            job = json.loads(job_file.read_text())
+        except (OSError, ValueError):  # not written yet, or being replaced
+            job = {}
+        if (job.get("progress") or {}).get("stage") == stage or job.get("status") not in (
+                None, "running") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)
+
+
 def _goto_page(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
@@ -128,7 +142,8 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     expect(page.get_by_text("Aligning with tiny.en (runs on the server")).to_be_visible(
         timeout=60_000)
     job_file = _project_dir(page, workbench_log) / "jobs" / "align.json"
-    assert json.loads(job_file.read_text())["status"] == "running"
+    job = _job_in_stage(job_file, "transcribe")
+    assert job["status"] == "running", job  # the reload comes while speech is recognised
     page.screenshot(path=str(screenshots_dir / "3a_align_job_running.png"))  # the viewport
     page.reload()
     expect(page.get_by_text("Aligning with tiny.en: done in")).to_be_visible(
