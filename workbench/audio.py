@@ -29,3 +29,23 @@ def clip_around(
     lo = max(0, round((center_sec - half_width_sec) * sample_rate))
     hi = min(samples.size, round((center_sec + half_width_sec) * sample_rate))
     return samples[lo:max(lo, hi)]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def thumbnail_uri(path: str, sha256: str, *, height_px: int = 90) -> str | None:
+    """A small JPEG of a scene still as a ``data:`` URL (for plot panels); None if unreadable."""
+    del sha256  # only part of the cache key
+    import base64
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            im.thumbnail((height_px * 2, height_px))
+            buf = io.BytesIO()
+            im.save(buf, format="JPEG", quality=80)
+    except Exception:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -186,6 +186,18 @@ def missing_cues(cues: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
+def missing_cues_text(cues: Sequence[Mapping[str, Any]]) -> str:
+    """The blank cue fields in plain words: ``scene 1 (rocket): start cue; …``."""
+    names = {"startCueText": "start cue", "anchorText": "anchor"}
+    out = []
+    for i, row in enumerate(cues):
+        blank = [names[k] for k in ("startCueText", "anchorText")
+                 if not str(row.get(k) or "").strip()]
+        if blank:
+            out.append(f"scene {i} ({row.get('sceneId', i)}): {' and '.join(blank)}")
+    return "; ".join(out)
+
+
 def timestamps_request(state: Mapping[Any, Any]) -> dict[str, Any]:
     """The Scene Timestamps metadata from the (hand-edited) cues of the Describe page."""
     scenes = []
@@ -247,32 +259,85 @@ def narration_duration_sec(path: str) -> float:
     return float(media_duration_sec(path))
 
 
-def media_root(paths: Sequence[str]) -> str:
-    """The deepest folder that holds every path (the timeline's ``mediaRootPath``)."""
-    import os
+def media_layout(state: Mapping[Any, Any], *, use_music: bool, prefix: str) -> dict[str, str]:
+    """Each project file the timeline uses -> its path in the timeline: the producer's own file
+    name (made unique) under ``prefix`` (``media/`` in a bundle, ``""`` in a media folder)."""
+    from postprod.bundle import media_names
 
-    return os.path.commonpath([str(Path(p).resolve().parent) for p in paths])
+    entries = [*state["scenes"], state["narration"]]
+    if use_music and state.get("music"):
+        entries.append(state["music"])
+    names = media_names([str(e["name"]) for e in entries])
+    return {str(e["path"]): f"{prefix}{n}" for e, n in zip(entries, names, strict=True)}
 
 
 def build_manifest(
     state: Mapping[Any, Any], *, timestamps: TimestampsResponse, fps: float,
     resolution: tuple[int, int], target_consumer: str, use_music: bool, crossfade_sec: float,
+    for_bundle: bool = False,
 ) -> ComposeRequest:
-    """The Compose manifest from the project and the (edited) alignment, via the library glue."""
+    """The Compose manifest from the project and the (edited) alignment, via the library glue.
+
+    Media are named by the producer's own file names: under the project's "media folder on
+    the editing machine" (``mediaRootPath``) when one is set, else relative to the timeline
+    file in ``media/`` (the bundle's layout; ``for_bundle`` forces that).
+    """
     from postprod.pipeline import build_compose_manifest
 
-    images = [s["path"] for s in state["scenes"]]
+    folder = "" if for_bundle else str(state.get("media_folder") or "").strip()
+    layout = media_layout(state, use_music=use_music, prefix="" if folder else "media/")
+    images = [layout[s["path"]] for s in state["scenes"]]
     narration = state["narration"]["path"]
     music = state["music"]["path"] if use_music and state.get("music") else None
-    all_paths = [*images, narration, *([music] if music else [])]
     return build_compose_manifest(
-        scene_images=images, timestamps=timestamps, narration_path=narration,
+        scene_images=images, timestamps=timestamps, narration_path=layout[narration],
         narration_duration_sec=narration_duration_sec(narration),
         project_name=str(state.get("project_name") or "Untitled project"), fps=fps,
-        resolution=resolution, music_path=music,
+        resolution=resolution, music_path=layout[music] if music else None,
         music_duration_sec=narration_duration_sec(music) if music else None,
-        media_root_path=media_root(all_paths), target_consumer=target_consumer,
+        media_root_path=folder or None, target_consumer=target_consumer,
         crossfade_sec=crossfade_sec)
+
+
+def preview_timeline(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: str,
+                     store: Path) -> tuple[str, Path]:
+    """The timeline to preview and the folder its media resolve from.
+
+    The Compose page's timeline names media as the editing machine will see them (a media
+    folder there, or ``media/<name>`` beside the timeline), which need not exist here. The
+    preview composes the bundle layout of the same manifest (built with ``for_bundle``) and
+    links ``<store>/<layout>/media/<name>`` to the project's stored files.
+
+    Returns:
+        (OTIO JSON of the bundle-layout timeline, the folder its relative URLs start from).
+    """
+    import hashlib
+    import os
+    import shutil
+
+    use_music = any(i.id == "music" for i in manifest.folder.items)
+    layout = media_layout(state, use_music=use_music, prefix="media/")
+    digest = hashlib.sha256(repr(sorted(layout.items())).encode()).hexdigest()[:16]
+    root = store / digest
+    for src, rel in layout.items():
+        link = root / rel
+        if link.exists():
+            continue
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.symlink(Path(src).resolve(), link)
+        except OSError:  # a file system without links: a copy does the same job
+            shutil.copyfile(src, link)
+    return str(run_compose(manifest, tier=tier).otio_json), root
+
+
+def build_bundle(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: str) -> Any:
+    """The bundle zip (timeline, exports, media) for a manifest built with ``for_bundle``."""
+    from postprod.bundle import build_bundle as bundle
+
+    use_music = any(i.id == "music" for i in manifest.folder.items)
+    layout = media_layout(state, use_music=use_music, prefix="media/")
+    return bundle(manifest=manifest, media={v: k for k, v in layout.items()}, tier=tier)
 
 
 def run_compose(manifest: Any, *, tier: str) -> Any:
@@ -292,3 +357,127 @@ def quote_compose(manifest: Any, *, tier: str) -> int:
 def store_result(state: MutableMapping[Any, Any], key: str, value: Any) -> None:
     """Keep a result as plain JSON data (contract camelCase) in session state."""
     state[key] = value.to_json_data() if hasattr(value, "to_json_data") else value
+
+
+# --- background jobs ----------------------------------------------------------------------------
+
+ALIGN_TRANSCRIBE_SPAN = (0.05, 0.95)
+"""Share of Scene Timestamps' progress spent recognising speech (decode before, placing after)."""
+
+
+def start_describe(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: str,
+                   captioner: str, max_cue_chars: int) -> Any:
+    """Start Describe Scenes as the project's background job (images and text as they are now).
+
+    Raises:
+        workbench.jobs.JobBusy: another job of the project is running.
+    """
+    from workbench import jobs, session
+
+    paths = [s["path"] for s in state["scenes"]]
+    snapshot = {"scenes": [dict(s) for s in state["scenes"]]}
+
+    def work(progress: ProgressCallback) -> Any:
+        from postprod.describe import describe_scenes
+
+        return describe_scenes(paths, dict(request), tier=tier, progress=progress,
+                               captioner=captioner).to_json_data()
+
+    return jobs.start(project=session.ensure_project(state), kind="describe",
+                      label="Describing scenes", work=work,
+                      params={"input": session.describe_fingerprint(state),
+                              "narration_text": state.get("narration_text") or "",
+                              "max_cue_chars": max_cue_chars, **snapshot})
+
+
+def start_align(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: str,
+                model: str, keep_nudges: bool) -> Any:
+    """Start Scene Timestamps as the project's background job.
+
+    ``keep_nudges``: when the result arrives, starts moved by hand stay where they are.
+    """
+    from workbench import jobs, session
+
+    path = state["narration"]["path"]
+
+    def work(progress: ProgressCallback) -> Any:
+        from postprod.align import scene_timestamps
+
+        with _ALIGN_LOCK:
+            return scene_timestamps(path, dict(request), tier=tier, model=model,
+                                    progress=progress).to_json_data()
+
+    return jobs.start(project=session.ensure_project(state), kind="align",
+                      label=f"Aligning with {model}", work=work,
+                      params={"input": session.timestamps_fingerprint(state),
+                              "keep_nudges": keep_nudges, "model": model,
+                              "transcribe_span": ALIGN_TRANSCRIBE_SPAN})
+
+
+def start_transcribe(state: MutableMapping[Any, Any], *, tier: str, model: str) -> Any:
+    """Start "Transcribe narration" (the Align recogniser) as the project's background job."""
+    from workbench import jobs, session
+
+    path = state["narration"]["path"]
+
+    def work(progress: ProgressCallback) -> Any:
+        from postprod.pipeline import transcribe_narration
+
+        with _ALIGN_LOCK:
+            return transcribe_narration(path, tier=tier, model=model, progress=progress)
+
+    return jobs.start(project=session.ensure_project(state), kind="transcribe",
+                      label=f"Transcribing the narration with {model}", work=work,
+                      params={"input": state["narration"]["sha256"],
+                              "transcribe_span": (0.05, 1.0)})
+
+
+def edited_starts(state: Mapping[Any, Any]) -> dict[int, int]:
+    """Scene index -> start (ms) of every start moved by hand away from the alignment."""
+    result = timestamps_result(state)
+    starts = state.get("starts_ms") or []
+    if result is None or len(starts) != len(result.data.scenes):
+        return {}
+    return {i: int(s) for i, (s, m) in enumerate(zip(starts, result.data.scenes, strict=True))
+            if int(s) != m.start_ms}
+
+
+def apply_job(state: MutableMapping[Any, Any], job: Any) -> bool:
+    """Put a finished job's outcome into the project once (result, or its error kept with the
+    input it failed on). Returns True when something was applied."""
+    if job is None or job.status == "running" or job.id in (state.get("applied_jobs") or []):
+        return False
+    state["applied_jobs"] = [*(state.get("applied_jobs") or [])[-30:], job.id]
+    errors = dict(state.get("errors") or {})
+    if job.status == "error":
+        errors[job.kind] = {**(job.error or {}), "input": job.params.get("input")}
+        state["errors"] = errors
+        return True
+    if job.status != "done":
+        return True
+    errors.pop(job.kind, None)
+    state["errors"] = errors
+    if job.kind == "describe":
+        scenes = job.params.get("scenes") or state["scenes"]
+        response = parse_model(DescribeResponse, job.result)
+        state["describe_result"] = job.result
+        state["describe_fingerprint"] = job.params.get("input")
+        state["cues"] = cue_rows(response, scenes,
+                                 narration_text=job.params.get("narration_text") or None,
+                                 max_cue_chars=int(job.params.get("max_cue_chars") or 500))
+        state["cue_version"] = int(state.get("cue_version") or 0) + 1
+    elif job.kind == "align":
+        kept = edited_starts(state) if job.params.get("keep_nudges") else {}
+        response_ts = parse_model(TimestampsResponse, job.result)
+        starts = [s.start_ms for s in response_ts.data.scenes]
+        for i, start in kept.items():
+            if 0 < i < len(starts):
+                starts[i] = start
+        state["timestamps_result"] = job.result
+        state["timestamps_fingerprint"] = job.params.get("input")
+        state["starts_ms"] = starts
+        state["start_version"] = int(state.get("start_version") or 0) + 1
+    elif job.kind == "transcribe":
+        state["narration_text"] = str(job.result["text"])
+        state["narration_text_area"] = state["narration_text"]
+    return True

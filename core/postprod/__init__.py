@@ -25,6 +25,7 @@ _LAZY = {
     "quote_timestamps": "postprod.align",
     "build_compose_manifest": "postprod.pipeline",
     "render_preview": "postprod.render",
+    "transcribe_narration": "postprod.pipeline",
 }
 
 __all__ = ["PostprodError", "Tier", *_LAZY]

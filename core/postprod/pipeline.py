@@ -144,3 +144,58 @@ def _relative(path: str, media_root_path: str | None, *, field: str = "scene_ima
     while norm.startswith("./"):
         norm = norm[2:]
     return norm
+
+
+def transcribe_narration(
+    audio: str | bytes,
+    *,
+    tier: str = "enterprise",
+    model: str = "base",
+    language: str | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """The narration's words as script text, by Scene Timestamps' own recogniser.
+
+    Used when a project has narration audio but no script: the text feeds Describe Scenes'
+    cue finder (``narrationText``) exactly as a written script would.
+
+    Args:
+        audio: path or bytes of the narration (WAV, FLAC, MP3, M4A/AAC, OGG/Opus).
+        tier: the Scene Timestamps audio limits that apply (contract §1.6).
+        model: ``"tiny.en"``, ``"base"`` or a local CTranslate2 directory.
+        language: BCP-47 hint; detected when None.
+        progress: receives ``decode`` then ``transcribe`` `Progress` events (fraction of the
+            audio recognised).
+
+    Returns:
+        ``{"text": str, "languageCode": str, "durationMs": int, "words": int}``; the text is
+        the recognised words joined with single spaces.
+
+    Raises:
+        PostprodError subclasses: PAYLOAD_TOO_LARGE, TIER_LIMIT_EXCEEDED,
+        UNSUPPORTED_MEDIA_TYPE, AUDIO_UNDECODABLE, AUDIO_EMPTY (no speech heard),
+        ENGINE_UNAVAILABLE, VALIDATION_ERROR (a language the model cannot recognise).
+    """
+    from .align.operation import load_audio
+    from .align.options import AlignOptions
+    from .align.transcribe import check_language, transcribe_words
+    from .contract.errors import AudioEmpty
+    from .progress import report
+
+    check_language(language, model=model)
+    report(progress, "decode", 0.0, "decoding audio")
+    decoded = load_audio(audio, tier=tier)  # type: ignore[arg-type]
+    report(progress, "decode", 0.05, "audio decoded")
+
+    def on_transcribe(p: Any) -> None:
+        report(progress, "transcribe", 0.05 + 0.95 * p.fraction, p.message)
+
+    transcript = transcribe_words(decoded.samples, model=model, language=language,
+                                  options=AlignOptions().transcribe_options(),
+                                  progress=on_transcribe)
+    text = re.sub(r"\s+", " ", " ".join(w.text.strip() for w in transcript.words)).strip()
+    if not text:
+        raise AudioEmpty("no speech was found in the audio", field="audio",
+                         allowed="audio with speech")
+    return {"text": text, "languageCode": transcript.language,
+            "durationMs": round(decoded.duration_sec * 1000), "words": len(transcript.words)}

@@ -117,7 +117,8 @@ def alignment_figure(
         x1 = starts[i + 1] / 1000 if i + 1 < len(scenes) else max(end_sec, x0)
         fig.add_vrect(x0=x0, x1=x1, fillcolor=band_colours[i % 2], line_width=0, row=1, col=1)
         fig.add_annotation(x=(x0 + x1) / 2, y=1.0, yref="y domain", text=f"{i}: {scene.id}",
-                           showarrow=False, font={"size": 10}, row=1, col=1)
+                           showarrow=False, font={"size": 14, "color": "#1f1f1f"},
+                           bgcolor="rgba(255,255,255,0.75)", row=1, col=1)
         if i > 0:
             fig.add_vline(x=x0, line={"width": 1, "color": "rgba(60,60,60,0.5)"}, row=1, col=1)
     cue_texts = list(cue_texts) if cue_texts is not None else [""] * len(scenes)
@@ -168,6 +169,90 @@ def alignment_figure(
     fig.update_layout(height=height_px, margin={"l": 40, "r": 10, "t": 40, "b": 40},
                       legend={"orientation": "h", "y": -0.18}, uirevision="alignment",
                       clickmode="event+select")
+    return fig
+
+
+def cut_panels_figure(
+    *,
+    response: TimestampsResponse,
+    samples: np.ndarray,
+    sample_rate: int,
+    starts_ms: Sequence[int] | None = None,
+    cuts: Sequence[int] | None = None,
+    thumbnails: Sequence[str | None] | None = None,
+    half_width_sec: float = 2.0,
+    columns: int = 2,
+    panel_height_px: int = 210,
+) -> go.Figure:
+    """One panel per cut, zoomed to ``half_width_sec`` either side of it.
+
+    Each panel shows the narration's waveform there, the 90 % window as a shaded band, the
+    cut as a solid line (the aligner's own cut dashed grey when it was moved) and, top left,
+    the thumbnail of the scene the cut starts.
+
+    Args:
+        response: the Scene Timestamps result.
+        samples: the narration, mono [shape=(n,)], float in [-1, 1].
+        sample_rate: its rate, Hz.
+        starts_ms: edited scene starts (ms, final timeline); default the aligner's.
+        cuts: which cuts to draw (scene indexes ≥ 1); default all.
+        thumbnails: one image URL (``data:image/jpeg;base64,…``) or None per scene.
+        half_width_sec: half the span of each panel, seconds.
+        columns: panels per row.
+        panel_height_px: height of one row of panels, pixels.
+    """
+    scenes = response.data.scenes
+    transitions = response.data.transitions
+    offset_sec = response.meta.start_offset_ms / 1000
+    starts = list(starts_ms) if starts_ms is not None else [s.start_ms for s in scenes]
+    chosen = [c for c in (cuts if cuts is not None else range(1, len(scenes)))
+              if 1 <= c < len(scenes) and c - 1 < len(transitions)]
+    rows = max(1, -(-len(chosen) // columns))
+    titles = [f"cut {c}: {transitions[c - 1].from_scene_id} → {transitions[c - 1].to_scene_id}"
+              for c in chosen]
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles or None,
+                        horizontal_spacing=0.06, vertical_spacing=min(0.3, 0.5 / rows))
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    for k, cut in enumerate(chosen):
+        row, col = k // columns + 1, k % columns + 1
+        tr = transitions[cut - 1]
+        at = starts[cut] / 1000
+        lo_sec, hi_sec = at - half_width_sec, at + half_width_sec
+        a = max(0, int((lo_sec - offset_sec) * sample_rate))
+        b = min(x.size, int((hi_sec - offset_sec) * sample_rate))
+        if b > a:
+            env = waveform_envelope(samples=x[a:b], sample_rate=sample_rate, buckets=600)
+            t = env.times_sec + a / sample_rate + offset_sec
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([t, t[::-1]]),
+                y=np.concatenate([env.highs, env.lows[::-1]]), fill="toself", mode="lines",
+                line={"width": 0.5, "color": "#4a6fa5"}, fillcolor="rgba(74,111,165,0.5)",
+                hoverinfo="skip", showlegend=False), row=row, col=col)
+        cls = window_class(width_ms=tr.window.end_ms - tr.window.start_ms, basis=tr.basis)
+        fig.add_vrect(x0=tr.window.start_ms / 1000, x1=max(tr.window.end_ms / 1000,
+                                                          tr.window.start_ms / 1000 + 0.004),
+                      fillcolor=COLOURS[cls], opacity=0.3, line_width=0, row=row, col=col)
+        fig.add_vline(x=at, line={"width": 2, "color": "#1f1f1f"}, row=row, col=col)
+        if starts[cut] != tr.at_ms:
+            fig.add_vline(x=tr.at_ms / 1000, line={"width": 1.5, "color": "#888",
+                                                   "dash": "dash"}, row=row, col=col)
+        fig.update_xaxes(range=[lo_sec, hi_sec], row=row, col=col)
+        fig.update_yaxes(range=[-1.05, 1.05], showticklabels=False, row=row, col=col)
+        thumb = thumbnails[cut] if thumbnails is not None and cut < len(thumbnails) else None
+        if thumb:
+            axis = k + 1
+            suffix = "" if axis == 1 else str(axis)
+            fig.add_layout_image(source=thumb, xref=f"x{suffix} domain",
+                                 yref=f"y{suffix} domain", x=0.0, y=1.0, sizex=0.28,
+                                 sizey=0.55, xanchor="left", yanchor="top", layer="above")
+        fig.add_annotation(
+            x=1.0, y=0.0, xref=f"x{'' if k == 0 else k + 1} domain",
+            yref=f"y{'' if k == 0 else k + 1} domain", xanchor="right", yanchor="bottom",
+            showarrow=False, font={"size": 12},
+            text=f"{starts[cut]} ms · window {tr.window.end_ms - tr.window.start_ms} ms")
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=rows * panel_height_px + 40, showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 20})
     return fig
 
 

@@ -1,8 +1,9 @@
 """The whole workbench in real Chromium: sample project → describe → align (tiny.en) → compose.
 
 Starts `postprod workbench sample_media --port <free>`, clicks through the four pages like a
-user, downloads the .otio and reads it back with OpenTimelineIO. Screenshots of each page go to
-test-artifacts/workbench/.
+user (reloading the tab while Align recognises speech), downloads the bundle zip, unzips it and
+reads the .otio back with OpenTimelineIO; then reloads in the middle of the review and reopens
+the saved project in a fresh tab. Screenshots of each page go to test-artifacts/workbench/.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import json
 import os
 import re
 import time
+import zipfile
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 import pytest
@@ -22,6 +25,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 STEP_TIMEOUT_MS = 300_000  # a cold model load on 2 shared cores
 VIEWPORT_W, VIEWPORT_H = 1400, 1000
 GRID_ROW_PX = 35  # Streamlit's data grid: header and rows
+
+
+def _project_dir(page: Page, workbench_log: Path) -> Path:
+    """The project folder the tab's URL names (``?project=``), under the test's store."""
+    key = re.search(r"[?&]project=([^&]+)", page.url)
+    assert key, page.url
+    folder = workbench_log.parent / "store" / "projects" / unquote(key.group(1))
+    assert (folder / "project.json").is_file()
+    return folder
+
+
+def _job_in_stage(job_file: Path, stage: str, timeout_sec: float = 300) -> dict:
+    """The job file once the job reports ``stage`` (or has ended), polled every 20 ms."""
+    deadline = time.monotonic() + timeout_sec
+    while True:
+        try:
+            job = json.loads(job_file.read_text())
+        except (OSError, ValueError):  # not written yet, or being replaced
+            job = {}
+        if (job.get("progress") or {}).get("stage") == stage or job.get("status") not in (
+                None, "running") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)
 
 
 def _goto_page(page: Page, title: str) -> None:
@@ -110,10 +136,20 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
 
     _goto_page(page, "Align")
     page.get_by_text("tiny.en: fast, English only").click()
+    _idle(page)
     page.get_by_role("button", name="Align the cuts").click()
-    expect(page.get_by_text("Aligning with tiny.en: done")).to_be_visible(
+    # the job runs on the server: reload the tab while it recognises, the result still arrives
+    expect(page.get_by_text("Aligning with tiny.en (runs on the server")).to_be_visible(
+        timeout=60_000)
+    job_file = _project_dir(page, workbench_log) / "jobs" / "align.json"
+    job = _job_in_stage(job_file, "transcribe")
+    assert job["status"] == "running", job  # the reload comes while speech is recognised
+    page.screenshot(path=str(screenshots_dir / "3a_align_job_running.png"))  # the viewport
+    page.reload()
+    expect(page.get_by_text("Aligning with tiny.en: done in")).to_be_visible(
         timeout=STEP_TIMEOUT_MS)
     _idle(page)
+    assert json.loads(job_file.read_text())["status"] == "done"
     marks["align"] = time.monotonic() - t0 - sum(marks.values())
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Starts are in order")).to_be_visible()
@@ -121,15 +157,16 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
 
     _goto_page(page, "Compose")
     page.get_by_role("button", name="Build the timeline").click()
-    otio_button = page.get_by_test_id("stDownloadButton").filter(has_text=".otio")
-    expect(otio_button).to_be_visible(timeout=120_000)
+    bundle_button = page.get_by_test_id("stDownloadButton").filter(
+        has_text="Download the bundle")
+    expect(bundle_button).to_be_visible(timeout=120_000)
     with page.expect_download() as download_info:
-        otio_button.get_by_role("button").click()
-    target = tmp_path / download_info.value.suggested_filename
-    download_info.value.save_as(target)
+        bundle_button.get_by_role("button").click()
+    bundle = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(bundle)
     elapsed = time.monotonic() - t0
-    marks["compose+download"] = elapsed - sum(marks.values())
-    timing = (f"workbench: 'Open the sample project' to the .otio download took {elapsed:.1f} s ("
+    marks["compose+bundle download"] = elapsed - sum(marks.values())
+    timing = (f"workbench: 'Open the sample project' to the bundle download took {elapsed:.1f} s ("
               + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()) + "); load average "
               + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("\n" + timing)
@@ -146,10 +183,29 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     _goto_page(page, "Align")
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
     _shot(page, screenshots_dir / "3_align.png")
-    print("screenshots: " + ", ".join(str(p) for p in sorted(screenshots_dir.glob("*.png"))))
 
+    # the bundle: unzip it, every media reference of the .otio is a file inside it
+    assert bundle.suffix == ".zip"
+    unpacked = tmp_path / "bundle"
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(unpacked)
+    (otio_path,) = unpacked.glob("*/*.otio")
+    assert sorted(p.suffix for p in otio_path.parent.iterdir() if p.is_file()) == [
+        ".edl", ".otio", ".xml"]
+    bundled = otio.adapters.read_from_file(str(otio_path))
+    refs = [c.media_reference for c in bundled.find_clips()]
+    # five stills, the narration, the music bed (looped: one clip per pass)
+    assert len({r.target_url for r in refs}) == 7
+    for ref in refs:
+        url = ref.target_url
+        assert not urlparse(url).scheme and not url.startswith("/"), url  # relative
+        file = (otio_path.parent / unquote(url)).resolve()
+        assert file.is_file() and file.is_relative_to(unpacked.resolve()), url
+    xml = next(otio_path.parent.glob("*.xml")).read_text(encoding="utf-8")
+    assert "store" not in xml and str(tmp_path) not in xml
+    target = otio_path
     assert target.suffix == ".otio"
-    timeline = otio.adapters.read_from_file(str(target))
+    timeline = bundled
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     clips = list(video[0].find_clips(shallow_search=True))
     expected = [s["id"] for s in json.loads(
@@ -201,6 +257,57 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
              and "/media/" in e and not any(src and src in e for src in live)]
     _goto_page(page, "Compose")
     expect(page.get_by_text("changed since this timeline was built")).to_be_visible()
+
+    # the chosen cut survives page changes; aligning again asks what to do with the nudge
+    _goto_page(page, "Align")
+    expect(page.get_by_role("combobox", name="Cut")).to_have_value(re.compile(r"cut 3: "))
+    expect(page.get_by_text("You moved 1 start(s) by hand")).to_be_visible()
+    expect(page.get_by_text("keep my nudges")).to_be_visible()
+    tier_box = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Tier")
+    tier_box.click()
+    page.get_by_role("option", name="premium").click()
+    _idle(page)
+    expect(page.get_by_text("premium tier: narration up to")).to_be_visible()
+
+    # a reload in the middle of the project: uploads, results, the nudge, the cut, the tier
+    page.reload()
+    expect(page.get_by_role("heading", name="Align")).to_be_visible(timeout=60_000)
+    _idle(page)
+    expect(page.get_by_text("Steps done: described, aligned, composed")).to_be_visible()
+    expect(page.get_by_text("Home from orbit · 5 scenes")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").nth(3)).to_have_text("1", timeout=30_000)
+    expect(page.get_by_role("combobox", name="Cut")).to_have_value(re.compile(r"cut 3: "))
+    expect(page.get_by_text(f"Cut 3 starts {before_ms + 100} ms")).to_be_visible()
+    expect(page.get_by_text("premium tier: narration up to")).to_be_visible()
+
+    # the saved project reopened in a fresh tab, from the Project page's list
+    fresh = page.context.new_page()
+    fresh.set_viewport_size({"width": VIEWPORT_W, "height": VIEWPORT_H})
+    fresh.goto(workbench_url)
+    saved = fresh.get_by_role("combobox", name="Saved projects")
+    expect(saved).to_be_visible(timeout=60_000)
+    _idle(fresh)
+    saved.click()
+    fresh.get_by_role("option", name=re.compile(r"^Home from orbit · saved")).first.click()
+    _idle(fresh)
+    open_it = fresh.get_by_role("button", name="Open it")
+    expect(open_it).to_be_enabled(timeout=30_000)
+    open_it.click()
+    expect(fresh.get_by_text("Steps done: described, aligned, composed")).to_be_visible(
+        timeout=60_000)
+    _idle(fresh)
+    _shot(fresh, screenshots_dir / "6_reopened_project.png")
+    for title, name in (("Describe", "7_reopened_describe"), ("Align", "8_reopened_align"),
+                        ("Compose", "9_reopened_compose")):
+        _goto_page(fresh, title)
+        if title == "Align":
+            expect(fresh.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+            expect(fresh.get_by_test_id("stMetricValue").nth(3)).to_have_text("1")
+        if title == "Compose":
+            expect(fresh.get_by_text("changed since this timeline was built")).to_be_visible()
+        _shot(fresh, screenshots_dir / f"{name}.png")
+    print("screenshots: " + ", ".join(str(p) for p in sorted(screenshots_dir.glob("*.png"))))
+    fresh.close()
 
     assert [e for e in external_errors if e not in stale] == [], external_errors
     server_output = workbench_log.read_text(errors="replace")

@@ -37,6 +37,18 @@ def _open_sample(at: AppTest) -> AppTest:
     return at
 
 
+def _finish(at: AppTest) -> AppTest:
+    """Wait for the project's background job (Describe, Align, Transcribe), then rerun the page
+    as its progress fragment would once the job ends."""
+    from workbench import jobs
+
+    job = jobs.wait(at.session_state["project_dir"])
+    assert job is not None and job.status != "running"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, colour).save(buf, format="JPEG")
@@ -186,7 +198,12 @@ def test_compose_page_builds_and_offers_downloads(sample_media: Path) -> None:
                           "Download manifest (API request)"]
     assert any(label.endswith(".xml") or label.endswith(".edl") or label.endswith(".fcpxml")
                for label in labels[3:])
-    assert composed["manifest"]["folder"]["mediaRootPath"] == str(sample_media.resolve())
+    # the producer's own file names, relative to the timeline (no private store paths)
+    folder = composed["manifest"]["folder"]
+    assert "mediaRootPath" not in folder
+    assert [i["path"] for i in folder["items"]][:5] == [
+        f"media/{p.name}" for p in sorted((sample_media / "scenes").glob("*.jpg"))]
+    assert "bundle" in " ".join(labels)
     assert len(at.get("plotly_chart")) == 1
     assert not at.warning
     moved = list(starts)
@@ -194,6 +211,13 @@ def test_compose_page_builds_and_offers_downloads(sample_media: Path) -> None:
     at.session_state["starts_ms"] = moved
     at.run()
     assert "changed since this timeline was built" in _texts(at.warning)
+    # a media folder on the editing machine: the exports point at the producer's names in it
+    at.text_input(key="media_folder_input").input("/Volumes/Footage/orbit film").run()
+    at.button(key="run_compose").click().run()
+    composed = at.session_state["compose_result"]
+    assert composed["manifest"]["folder"]["mediaRootPath"] == "/Volumes/Footage/orbit film"
+    assert "file:///Volumes/Footage/orbit%20film/01_astronaut.jpg" in composed["otio_json"]
+    assert "store" not in composed["otio_json"] and "/tmp" not in composed["otio_json"]
 
 
 def test_compose_target_editor_reaches_the_manifest_and_the_exports(sample_media: Path) -> None:
@@ -229,6 +253,7 @@ def test_compose_page_refuses_blocking_starts(sample_media: Path) -> None:
     assert "cannot make a timeline" in _texts(at.error)
     assert "scene 2 (deep_field)" in _texts(at.error)
     assert at.session_state["timestamps_result"] is not None  # nothing lost
+    assert any(link.label == "Go to Align to fix the starts" for link in at.get("page_link"))
 
 
 def test_compose_error_names_the_field_and_keeps_the_page(sample_media: Path) -> None:
@@ -250,6 +275,9 @@ def test_compose_error_names_the_field_and_keeps_the_page(sample_media: Path) ->
     assert "TRANSITION_TOO_LONG" in errors or "VALIDATION_ERROR" in errors, errors
     assert "field: `intent.sequence[" in errors
     assert at.session_state["compose_result"]["otio_json"] == first  # the last good result stays
+    # the error belongs to the input that failed: a shorter crossfade clears it
+    at.number_input(key="compose_crossfade").set_value(0.0).run()
+    assert not at.error, _texts(at.error)
 
 
 # --- Align (real recogniser, tiny.en) -----------------------------------------------------------
@@ -270,13 +298,13 @@ def aligned() -> AppTest:
     at.radio(key="align_model").set_value("tiny.en").run()
     at.button(key="run_align").click().run()
     assert not at.exception, at.exception
-    return at
+    return _finish(at)
 
 
 @pytest.mark.model
 def test_align_page_runs_and_draws(aligned: AppTest, sample_media: Path) -> None:
     at = aligned
-    assert [s.label for s in at.status] == ["Aligning with tiny.en: done"]
+    assert "Aligning with tiny.en: done in" in _texts(at.success)
     assert not at.error, _texts(at.error)
     result = at.session_state["timestamps_result"]
     ids = [s["id"] for s in json.loads(
@@ -287,7 +315,7 @@ def test_align_page_runs_and_draws(aligned: AppTest, sample_media: Path) -> None
     for start, scene in zip(at.session_state["starts_ms"][1:], truth[1:], strict=True):
         assert scene["pauseBeforeStartMs"] - 500 <= start <= scene["onsetMs"] + 500
     assert "Align: 9 credits" in _texts(at.markdown)
-    assert len(at.get("plotly_chart")) == 1 and len(at.get("audio")) >= 1
+    assert len(at.get("plotly_chart")) == 2 and len(at.get("audio")) >= 1  # overview, panels
     assert "Starts are in order" in _texts(at.success)
     assert "Steps done: aligned" in _texts(at.sidebar.caption)
     at.switch_page("views/compose.py").run()
@@ -329,18 +357,53 @@ def test_align_review_nudges_selection_and_checks(aligned: AppTest) -> None:
 def test_align_error_names_the_field_and_keeps_the_result(aligned: AppTest) -> None:
     at = aligned
     before = at.session_state["timestamps_result"]
+    cues_ok = [dict(r) for r in at.session_state["cues"]]
     cues = [dict(r) for r in at.session_state["cues"]]
     cues[1]["startCueText"] = "   "
     at.session_state["cues"] = cues
     at.run()
-    assert "`scenes[1].startCueText`" in _texts(at.warning)
+    assert "scene 1 (rocket): start cue" in _texts(at.warning)
     assert "changed since this alignment" in _texts(at.warning)
     at.button(key="run_align").click().run()
-    assert not at.exception, at.exception
+    _finish(at)
     err = _texts(at.error)
     assert "VALIDATION_ERROR" in err and "scenes[1].startCueText" in err, err
     assert at.session_state["timestamps_result"] == before
-    assert len(at.get("plotly_chart")) == 1  # the last good alignment is still drawn
+    assert len(at.get("plotly_chart")) == 2  # the last good alignment is still drawn
+    # the error belongs to the cues that failed: fixing them clears it, before any new run
+    at.session_state["cues"] = cues_ok
+    at.run()
+    assert not at.error, _texts(at.error)
+
+
+@pytest.mark.model
+def test_align_again_keeps_or_drops_the_nudges(aligned: AppTest) -> None:
+    at = aligned
+    aligned_starts = [s["startMs"] for s in at.session_state["timestamps_result"]["data"][
+        "scenes"]]
+    nudged = list(aligned_starts)
+    nudged[2] += 300
+    at.session_state["starts_ms"] = nudged
+    built = {"file_name": "kept.otio", "otio_json": "{}", "response": {}, "manifest": {}}
+    at.session_state["compose_result"] = built
+    at.run()
+    keep = at.radio(key="align_keep_nudges")
+    assert keep.value is True  # the default keeps them
+    assert "You moved 1 start(s) by hand" in keep.label
+    at.button(key="run_align").click().run()
+    _finish(at)
+    assert at.session_state["starts_ms"] == nudged
+    # "start over": the same outcome applied without the nudges (no third recognition)
+    from workbench import jobs, steps
+
+    at.radio(key="align_keep_nudges").set_value(False).run()
+    again = jobs.Job(id="job_startover", kind="align", project=at.session_state["project_dir"],
+                     label="Aligning", params={"keep_nudges": False}, started=0.0,
+                     status="done", result=at.session_state["timestamps_result"])
+    assert steps.apply_job(at.session_state, again)
+    assert not steps.apply_job(at.session_state, again)  # applied once
+    assert at.session_state["starts_ms"] == aligned_starts
+    assert at.session_state["compose_result"] == built  # the built timeline is kept
 
 
 def test_editor_deltas_apply_to_the_kept_rows() -> None:
@@ -367,8 +430,8 @@ def test_describe_page_describes_in_order_with_cues(sample_media: Path) -> None:
     at.switch_page("views/describe.py").run()
     assert "Describe: 5 credits" in _texts(at.markdown)
     at.button(key="run_describe").click().run()
-    assert not at.exception, at.exception
-    assert [s.label for s in at.status] == ["Describing scenes: done"]
+    _finish(at)
+    assert "Describing scenes: done in" in _texts(at.success)
     assert not at.error, _texts(at.error)
     result = at.session_state["describe_result"]
     scenes = result["data"]["scenes"]
@@ -413,7 +476,7 @@ def _describe_fails(at: AppTest, *, cues_before: object) -> str:
     """Press Describe expecting a failure shown on the page: the cues stay as they were and no
     result is stored. Returns the error text."""
     at.button(key="run_describe").click().run()
-    assert not at.exception, at.exception
+    _finish(at)
     assert at.session_state["cues"] == cues_before
     assert at.session_state["describe_result"] is None
     return _texts(at.error)
@@ -429,10 +492,10 @@ def test_describe_over_the_free_limit_names_the_field_and_keeps_the_cues() -> No
     at.sidebar.selectbox(key="tier").select("free").run()
     assert "Over this tier's Describe limits" in _texts(at.warning)
     at.switch_page("views/describe.py").run()
-    assert "TIER_LIMIT_EXCEEDED" in _texts(at.warning)  # the price check says so first
-    err = _describe_fails(at, cues_before=cues_before)
-    assert "**TIER_LIMIT_EXCEEDED**" in err and "field: `images" in err, err
-    assert "free tier" in err
+    warning = _texts(at.warning)  # the price check says so, and Describe cannot start
+    assert "over the free tier's limits: **TIER_LIMIT_EXCEEDED** (`images" in warning, warning
+    assert at.button(key="run_describe").disabled
+    assert at.session_state["cues"] == cues_before
 
 
 @pytest.mark.model
@@ -455,7 +518,7 @@ def test_describe_captioner_setting_reaches_the_library(tmp_path: Path,
     at.switch_page("views/describe.py").run()
     assert at.text_input(key="captioner_dir").value == str(folder)  # kept across pages
     at.button(key="run_describe").click().run()
-    assert not at.exception, at.exception
+    _finish(at)
     assert not at.error, _texts(at.error)
     for scene in at.session_state["describe_result"]["data"]["scenes"]:
         words = scene["description"].rstrip("…").lower().split()

@@ -89,3 +89,25 @@ def test_timeline_figure_draws_each_clip_at_its_range(sample_media) -> None:
     assert any(t.name == "transition" for t in fig.data)  # the sample has a crossfade
     rows = list(fig.layout.yaxis.categoryarray)
     assert rows[0] == "V1" and all(": " in r for r in rows[1:]), rows  # "V1", "A2: narration"
+
+
+def test_cut_panels_zoom_on_each_cut_with_window_waveform_and_thumbnail() -> None:
+    from postprod.plots import cut_panels_figure
+
+    response = _timestamps()
+    rate = 16_000
+    samples = np.sin(np.linspace(0, 2000, rate * 12)).astype(np.float32) * 0.5
+    thumb = "data:image/png;base64,iVBORw0KGgo="
+    fig = cut_panels_figure(response=response, samples=samples, sample_rate=rate,
+                            thumbnails=[None] + [thumb] * (len(response.data.scenes) - 1))
+    cuts = len(response.data.transitions)
+    assert len(fig.data) == cuts  # one waveform per panel
+    for k in range(cuts):
+        axis = fig.layout[f"xaxis{'' if k == 0 else k + 1}"]
+        at = response.data.scenes[k + 1].start_ms / 1000
+        assert tuple(axis.range) == (at - 2.0, at + 2.0)
+        assert fig.data[k].x.min() >= at - 2.0 - 1e-6 and fig.data[k].x.max() <= at + 2.0
+    windows = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(s.x0, s.x1) for s in windows] == [
+        (t.window.start_ms / 1000, t.window.end_ms / 1000) for t in response.data.transitions]
+    assert len(fig.layout.images) == cuts

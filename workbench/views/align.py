@@ -7,17 +7,9 @@ from typing import Any
 import streamlit as st
 
 from postprod import review
-from postprod.plots import alignment_figure, waveform_envelope, window_class
-from workbench import audio, session, steps
-from workbench.widgets import (
-    clear_error,
-    limits,
-    price_line,
-    progress_status,
-    record_error,
-    show_error,
-    tier,
-)
+from postprod.plots import alignment_figure, cut_panels_figure, waveform_envelope, window_class
+from workbench import audio, jobs, session, steps
+from workbench.widgets import job_panel, limits, price_line, show_error, tier
 
 state = st.session_state
 st.title("🎚️ Align")
@@ -43,25 +35,33 @@ model = st.radio("Speech model", list(MODELS), format_func=MODELS.__getitem__, i
 request = steps.timestamps_request(state)
 missing = steps.missing_cues(state["cues"])
 if missing:
-    st.warning("Cues missing (fill them on the Describe page): "
-               + ", ".join(f"`{m}`" for m in missing), icon="⚠️")
-price_line("Align", lambda: steps.quote_timestamps(state, request, tier=tier()))
+    st.warning("Cues missing: " + steps.missing_cues_text(state["cues"])
+               + ". Fill them on the Describe page.", icon="⚠️")
+    st.page_link("views/describe.py", label="Go to Describe", icon="🖼️")
+cost = price_line("Align", lambda: steps.quote_timestamps(state, request, tier=tier()))
 
-if st.button("Align the cuts", key="run_align", type="primary"):
+job = job_panel("align")
+busy = job is not None and job.status == "running"
+nudged = steps.edited_starts(state)
+keep = True
+if nudged and not busy:
+    keep = st.radio(
+        f"You moved {len(nudged)} start(s) by hand. When the new alignment arrives:",
+        [True, False], horizontal=True, key="align_keep_nudges",
+        format_func={True: "keep my nudges", False: "start over from the new alignment"
+                     }.__getitem__) is not False
+if st.button("Align the cuts", key="run_align", type="primary", disabled=busy):
     try:
-        with progress_status(f"Aligning with {model}") as on_progress:
-            result = steps.run_timestamps(state, request, tier=tier(), model=str(model),
-                                          progress=on_progress)
-    except Exception as exc:
-        record_error("align", exc)
+        steps.start_align(state, request, tier=tier(), model=str(model), keep_nudges=keep)
+    except jobs.JobBusy as exc:
+        st.warning(f"{exc}; wait for it or cancel it.", icon="⏳")
     else:
-        clear_error("align")
-        steps.store_result(state, "timestamps_result", result)
-        state["timestamps_fingerprint"] = session.timestamps_fingerprint(state)
-        state["starts_ms"] = [s.start_ms for s in result.data.scenes]
-        state["start_version"] += 1
-        state["compose_result"] = None
-show_error("align")
+        st.rerun()
+if job is not None and job.status == "done" and job.kind == "align":
+    st.success(f"{job.label}: done in {job.elapsed_sec:.1f} s", icon="✅")
+elif job is not None and job.status == "cancelled" and job.kind == "align":
+    st.info(f"{job.label}: cancelled; the last alignment is kept.", icon="⏹️")
+show_error("align", input_key=session.timestamps_fingerprint(state))
 
 response = steps.timestamps_result(state)
 if response is None:
@@ -125,12 +125,15 @@ if transitions:
         return (f"{icons[cls]} cut {i}: {t.from_scene_id} → {t.to_scene_id} · "
                 f"window {_width(i)} ms · {t.basis} · confidence {t.confidence:.2f}")
 
+    if "audition_cut" not in state and state.get("selected_cut") in queue:
+        state["audition_cut"] = state["selected_cut"]  # the widget's own state is per page
     if state.get("audition_cut") not in queue:
         state["audition_cut"] = queue[0]
     st.subheader("Audition a cut")
     st.caption("Cuts are listed widest window first (the least certain); click a marker in the "
                "plot to pick one. The clip is 1.5 s either side of the cut.")
     cut = int(st.selectbox("Cut", queue, format_func=_label, key="audition_cut"))
+    state["selected_cut"] = cut
     moved = starts[cut] - scenes[cut].start_ms
     window = transitions[cut - 1].window
     st.markdown(f"Cut {cut} starts **{starts[cut]} ms** · aligned at {scenes[cut].start_ms} ms"
@@ -154,6 +157,18 @@ if transitions:
         if clip.size:
             st.audio(clip, sample_rate=rate)
         st.caption(f"cue: {cue_texts[cut] or '—'}")
+
+    st.subheader("Cuts up close (±2 s)")
+    shown = sorted({cut, *queue[:7]})
+    st.caption("Each panel: the narration 2 s either side of the cut, the 90 % window shaded, "
+               "the cut as a black line (the aligner's own cut dashed when moved) and the "
+               "scene it starts." + (f" Showing the chosen cut and the {len(shown) - 1} least "
+                                     "certain others." if len(queue) > len(shown) else ""))
+    thumbs = [audio.thumbnail_uri(s["path"], s["sha256"]) if not s.get("error") else None
+              for s in state["scenes"]] if len(state["scenes"]) == len(scenes) else None
+    st.plotly_chart(cut_panels_figure(response=response, samples=samples, sample_rate=rate,
+                                      starts_ms=starts, cuts=shown, thumbnails=thumbs),
+                    key="cut_panels", width="stretch")
 
 # --- the starts table ---------------------------------------------------------------------------
 st.subheader("Scene starts")

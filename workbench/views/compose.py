@@ -10,7 +10,7 @@ import streamlit as st
 from postprod import review
 from postprod.contract import ComposeRequest
 from postprod.plots import timeline_figure
-from workbench import steps
+from workbench import session, steps
 from workbench.widgets import clear_error, limits, price_line, record_error, show_error, tier
 
 state = st.session_state
@@ -33,6 +33,7 @@ try:
 except ValueError as exc:
     st.error(f"The edited scene starts cannot make a timeline: {exc}. Fix them on the Align "
              "page.", icon="⛔")
+    st.page_link("views/align.py", label="Go to Align to fix the starts", icon="🎚️")
     st.stop()
 
 lim = limits()
@@ -45,20 +46,34 @@ RESOLUTIONS = {"1920×1080 (HD)": (1920, 1080), "1280×720": (1280, 720),
                "1080×1080 (square)": (1080, 1080)}
 TARGETS = {"generic": "Generic OTIO", "resolve": "DaVinci Resolve", "premiere": "Adobe Premiere",
            "fcpx": "Final Cut Pro", "kdenlive": "Kdenlive"}
+# defaults through session state: a reopened project's settings are already there
+for key, default in (("compose_fps", 25.0), ("compose_crossfade", 0.0),
+                     ("compose_music", bool(state["music"])),
+                     ("media_folder_input", state["media_folder"])):
+    if key not in state:
+        state[key] = default
 c1, c2, c3 = st.columns(3)
 target = c1.selectbox("Target editor", list(TARGETS), format_func=TARGETS.__getitem__,
                       key="compose_target", persist_state="session")
-fps = c2.selectbox("Frame rate (fps)", FPS, index=FPS.index(25.0), key="compose_fps",
+fps = c2.selectbox("Frame rate (fps)", FPS, key="compose_fps",
                    format_func=lambda f: f"{f:g}", persist_state="session")
 res_label = c3.selectbox("Resolution", list(RESOLUTIONS), key="compose_resolution",
                          persist_state="session")
 c4, c5 = st.columns(2)
-use_music = c4.toggle("Music bed (looped to fit)", value=bool(state["music"]),
+use_music = c4.toggle("Music bed (looped to fit)", persist_state="session",
                       disabled=not state["music"], key="compose_music",
                       help=None if state["music"] else "Add music on the Project page.")
 crossfade = c5.number_input("Crossfade between stills (s, 0 = cuts)", min_value=0.0,
-                            max_value=2.0, value=0.0, step=0.1, key="compose_crossfade",
+                            max_value=2.0, step=0.1, key="compose_crossfade",
                             persist_state="session")
+
+st.text_input(
+    "Media folder on the editing machine (optional)", key="media_folder_input",
+    placeholder="empty: media/ next to the timeline file",
+    on_change=lambda: state.update(media_folder=state["media_folder_input"].strip()),
+    help="Where the producer's files will be on the editor's machine (/Volumes/Footage/orbit, "
+         "D:/orbit). The exports point at each file's own name in it. Empty: references are "
+         "relative to the timeline file (media/<name>), as in the bundle.")
 
 manifest = None
 try:
@@ -80,14 +95,14 @@ if st.button("Build the timeline", key="run_compose", type="primary",
         with st.spinner("Composing the timeline"):
             result = steps.run_compose(manifest, tier=tier())
     except Exception as exc:
-        record_error("compose", exc)
+        record_error("compose", exc, input_key=_manifest_sha(manifest))
     else:
         clear_error("compose")
         state["compose_result"] = {
             "otio_json": result.otio_json, "file_name": result.file_name,
             "response": result.response.to_json_data(),
             "manifest": manifest.to_json_data(), "manifest_sha": _manifest_sha(manifest)}
-show_error("compose")
+show_error("compose", input_key=_manifest_sha(manifest) if manifest is not None else None)
 
 composed = state["compose_result"]
 if composed and manifest is not None and composed.get("manifest_sha") != _manifest_sha(manifest):
@@ -113,7 +128,23 @@ if composed:
                            + f": {w['message']}")
 
     from workbench.views.preview import show_preview
-    show_preview(composed, timestamps=edited)
+    preview_source = None
+    if manifest is not None:
+        try:
+            preview_source = steps.preview_timeline(
+                {k: state[k] for k in ("scenes", "narration", "music")},
+                steps.build_manifest(
+                    state, timestamps=edited, fps=float(fps),
+                    resolution=RESOLUTIONS[str(res_label)], target_consumer=str(target),
+                    use_music=bool(use_music) and bool(state["music"]),
+                    crossfade_sec=float(crossfade), for_bundle=True),
+                tier=tier(), store=session.store_root() / "previews" / "media")
+        except Exception as exc:
+            record_error("preview_media", exc)
+        else:
+            clear_error("preview_media")
+    show_error("preview_media")
+    show_preview(composed, timestamps=edited, source=preview_source)
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     d1.download_button(f"Download {composed['file_name']}", data=composed["otio_json"],
@@ -137,6 +168,22 @@ if composed:
                                 file_name=export["fileName"], mime=export["mediaType"],
                                 key=f"download_export_{name}", on_click="ignore",
                                 help=export.get("note"))
+    st.subheader("Bundle for the editor")
+    st.caption("One .zip with the timeline, the exports for this editor and every media file "
+               "under its own name in media/, referenced relative to the timeline: unzip it "
+               "anywhere and open the timeline.")
+    if manifest is not None:
+        bundle_manifest = steps.build_manifest(
+            state, timestamps=edited, fps=float(fps), resolution=RESOLUTIONS[str(res_label)],
+            target_consumer=str(target), use_music=bool(use_music) and bool(state["music"]),
+            crossfade_sec=float(crossfade), for_bundle=True)
+        stem_b = composed["file_name"].rsplit(".", 1)[0]
+        files = {k: state[k] for k in ("scenes", "narration", "music")}
+        tier_now = tier()
+        st.download_button(
+            "Download the bundle (.zip)", key="download_bundle", type="primary", icon="📦",
+            data=lambda: steps.build_bundle(files, bundle_manifest, tier=tier_now).data,
+            file_name=f"{stem_b}.zip", mime="application/zip", on_click="ignore")
     with st.expander("Compose manifest (JSON, for the API)"):
         st.json(composed["manifest"], expanded=False)
 elif manifest is not None:

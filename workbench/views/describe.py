@@ -8,16 +8,8 @@ from typing import Any
 import streamlit as st
 
 from postprod.models.captioner import CAPTIONER_ENV
-from workbench import session, steps
-from workbench.widgets import (
-    clear_error,
-    limits,
-    price_line,
-    progress_status,
-    record_error,
-    show_error,
-    tier,
-)
+from workbench import jobs, session, steps
+from workbench.widgets import job_panel, limits, price_line, show_error, tier
 
 state = st.session_state
 st.title("🖼️ Describe")
@@ -27,6 +19,11 @@ if not state["scenes"]:
             icon="ℹ️")
     st.page_link("views/project.py", label="Go to Project", icon="📁")
     st.stop()
+bad = session.bad_files(state)
+if bad:
+    st.warning("Some files cannot be used: " + ", ".join(f"`{n}`" for n in bad)
+               + ". Remove or replace them on the Project page.", icon="⚠️")
+    st.page_link("views/project.py", label="Go to Project", icon="📁")
 
 lim = limits()
 paid = bool(lim.describe_paid_features)
@@ -44,7 +41,8 @@ with c_style:
 with c_extra:
     options = list(range(len(state["scenes"])))
     extra = st.multiselect(
-        f"Extra detail for scenes (at most {lim.describe_extra_detail_scenes})",
+        "Extra detail for scenes"
+        + (f" (at most {lim.describe_extra_detail_scenes})" if paid else ""),
         options, default=[], key="describe_extra", disabled=not paid,
         format_func={i: f"{i}: {s['name']}" for i, s in enumerate(state["scenes"])}.__getitem__,
         help=None if paid else f"Extra detail is {reason}.")
@@ -60,29 +58,29 @@ captioner_dir = st.text_input(
          "sentence of each description.")
 
 request = steps.describe_request(state, style=style, extra_detail=extra if paid else [])
-price_line("Describe", lambda: steps.quote_describe(state, request, tier=tier()))
+cost = price_line("Describe", lambda: steps.quote_describe(state, request, tier=tier()))
+if (state["narration"] and not (state["narration_text"] or "").strip()
+        and not state["narration"].get("error")):
+    st.info("No script text: Describe proposes cues from the narration's words. Transcribe "
+            "the narration on the Project page first.", icon="ℹ️")
+    st.page_link("views/project.py", label="Go to Project to transcribe the narration",
+                 icon="📁")
 
-if st.button("Describe the scenes", key="run_describe", type="primary"):
+job = job_panel("describe")
+busy = job is not None and job.status == "running"
+if st.button("Describe the scenes", key="run_describe", type="primary",
+             disabled=busy or bool(bad) or cost is None,
+             help="Fix what the warning above says first." if cost is None or bad else None):
     try:
-        with progress_status("Describing scenes") as on_progress:
-            result = steps.run_describe(state, request, tier=tier(), progress=on_progress,
-                                        captioner=captioner_dir)
-    except Exception as exc:
-        record_error("describe", exc)
+        steps.start_describe(state, request, tier=tier(), captioner=captioner_dir,
+                             max_cue_chars=lim.timestamps_cue_chars)
+    except jobs.JobBusy as exc:
+        st.warning(f"{exc}; wait for it or cancel it.", icon="⏳")
     else:
-        clear_error("describe")
-        steps.store_result(state, "describe_result", result)
-        state["describe_fingerprint"] = session.describe_fingerprint(state)
-        state["cues"] = steps.cue_rows(result, state["scenes"],
-                                       narration_text=state["narration_text"],
-                                       max_cue_chars=lim.timestamps_cue_chars)
-        state["cue_version"] += 1
-show_error("describe")
-
-if state["describe_result"] and state["describe_fingerprint"] != session.describe_fingerprint(
-        state):
-    st.warning("The images or the narration text changed since these descriptions were made; "
-               "describe again to refresh them.", icon="⚠️")
+        st.rerun()
+if job is not None and job.status == "done" and job.kind == "describe":
+    st.success(f"{job.label}: done in {job.elapsed_sec:.1f} s", icon="✅")
+show_error("describe", input_key=session.describe_fingerprint(state))
 
 # --- grid ---------------------------------------------------------------------------------------
 cues: list[dict[str, Any]] | None = state["cues"]
@@ -93,7 +91,10 @@ for start in range(0, len(state["scenes"]), per_row):
                       strict=False):
         scene = state["scenes"][i]
         with col:
-            st.image(scene["path"], caption=f"{i}. {scene['name']}", width="stretch")
+            if scene.get("error"):
+                st.markdown(f"🚫 {i}. `{scene['name']}` (cannot be read)")
+            else:
+                st.image(scene["path"], caption=f"{i}. {scene['name']}", width="stretch")
             row = cues[i] if cues and i < len(cues) else None
             if row:
                 if row.get("description"):
@@ -152,7 +153,7 @@ else:
     missing = steps.missing_cues(cues)
     if missing:
         st.warning("Align needs a start cue and an anchor for every scene; missing: "
-                   + ", ".join(f"`{m}`" for m in missing), icon="⚠️")
+                   + steps.missing_cues_text(cues), icon="⚠️")
     narration_text = state["narration_text"]
     if narration_text:
         not_verbatim = [r["sceneId"] for r in cues

@@ -37,6 +37,7 @@ def _windows_json(timestamps: Any) -> str:
 
 
 def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
+                 source: tuple[str, Path] | None = None,
                  state: MutableMapping[Any, Any] | None = None) -> None:
     """Draw the Preview section for a built timeline.
 
@@ -44,6 +45,9 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
         composed: the Compose page's stored result (``otio_json``, ``file_name``, ...).
         timestamps: the (edited) Scene Timestamps response the cut was timed with; its 90 %
             windows are drawn by the burn-in.
+        source: the timeline to render and the folder its relative media URLs start from,
+            when the built timeline names media as another machine sees them (default: the
+            built timeline, media resolved from the working directory).
         state: session state (default ``st.session_state``).
     """
     state = st.session_state if state is None else state
@@ -56,7 +60,7 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
     placeholders = c3.toggle("Cards for missing media", value=False, key="preview_placeholders",
                              help="Draw a labelled card where a file is missing instead of "
                                   "stopping with an error.")
-    otio_json = str(composed["otio_json"])
+    otio_json, media_root = (str(composed["otio_json"]), None) if source is None else source
     windows = _windows_json(timestamps) if burn_in else ""
     key = _render_key(otio_json, height=int(height), burn_in=bool(burn_in),
                       placeholders=bool(placeholders), windows=windows)
@@ -73,7 +77,7 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
                 result = _render(otio_json, out, height=int(height), burn_in=bool(burn_in),
                                  placeholders=bool(placeholders),
                                  timestamps=timestamps if burn_in else None,
-                                 progress=on_progress)
+                                 media_root=media_root, progress=on_progress)
         except Exception as exc:
             record_error("preview", exc)
         else:

@@ -39,8 +39,10 @@ def streamlit_command(*, app: Path, port: int, address: str = "127.0.0.1") -> li
 def workbench_command(project_dir: Path | None, port: int) -> None:
     """Start the workbench in the browser at http://127.0.0.1:PORT.
 
-    PROJECT_DIR is the folder "Open the sample project" opens (scenes/*.jpg, narration.wav,
-    narration.txt, music*.wav); default: the repository's sample_media/.
+    PROJECT_DIR is either a saved workbench project (a folder with project.json), opened at
+    start in every new tab, or a media folder (scenes/*.jpg, narration.wav, narration.txt,
+    music*.wav) that "Open the sample project" copies into a new project, never writing into
+    it. Default: the repository's sample_media/ as the sample.
     """
     app = workbench_app_path()
     if not app.is_file():
