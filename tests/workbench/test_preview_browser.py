@@ -88,6 +88,10 @@ def test_compose_page_plays_the_preview(page: Page, workbench_url: str,
     _idle(page)
     expect(page.get_by_text("changed since this preview")).to_be_visible()
     expect(page.locator("video")).to_have_count(1)
-    previews = workbench_log.parent / "store" / "previews"  # the server's upload store
-    assert [p.suffix for p in previews.iterdir()] == [".mp4"]  # the 360p one; no partial file
+    previews = workbench_log.parent / "store" / "cache" / "previews"  # the app's render cache
+    renders = sorted(p.name for p in previews.iterdir() if p.is_file())
+    assert [Path(n).suffix for n in renders] == [".mp4"], renders  # the 360p one; no partial file
+    # media are read through links named as in the bundle, to the project's stored files
+    linked = [p for p in (previews / "media").rglob("*") if p.is_symlink()]
+    assert linked and all(p.resolve().is_file() for p in linked)
     assert errors == [], errors
