@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -90,6 +91,7 @@ class BenchRow:
         wall_sec: the whole call, seconds (worker start and model loads included).
         busy_sec: seconds jobs ran inside workers, summed over jobs (worker start-up and
             driver overhead excluded).
+        load_avg: the machine's 1-minute load average after the run.
     """
 
     backend: str
@@ -99,6 +101,7 @@ class BenchRow:
     audio_sec: float
     wall_sec: float
     busy_sec: float
+    load_avg: float
 
     @property
     def audio_hours_per_hour(self) -> float:
@@ -154,19 +157,20 @@ def run_bench(*, narrations: int = 8, seconds: float = 30.0, model: str = "tiny.
             rows.append(BenchRow(backend=backend, workers=workers, threads=threads,
                                  jobs=len(report.rows),
                                  audio_sec=sum(r.audio_sec for r in report.rows),
-                                 wall_sec=wall, busy_sec=busy))
+                                 wall_sec=wall, busy_sec=busy, load_avg=os.getloadavg()[0]))
         return rows
 
 
 def format_table(rows: list[BenchRow], *, nodes: int = 16) -> str:
     """The bench table, the Ray path's overhead over the local pool, and a paper estimate for
     ``nodes`` nodes like this one from the measured per-worker rate."""
-    lines = ["backend  workers  threads  jobs  audio min  wall s  audio h/h  per-worker h/h",
-             "-------  -------  -------  ----  ---------  ------  ---------  --------------"]
+    lines = ["backend  workers  threads  jobs  audio min  wall s  audio h/h  per-worker h/h  load",
+             "-------  -------  -------  ----  ---------  ------  ---------  --------------  ----"]
     for r in rows:
         lines.append(f"{r.backend:<7}  {r.workers:>7}  {r.threads:>7}  {r.jobs:>4}  "
                      f"{r.audio_sec / 60:>9.2f}  {r.wall_sec:>6.1f}  "
-                     f"{r.audio_hours_per_hour:>9.1f}  {r.per_worker_rate:>14.1f}")
+                     f"{r.audio_hours_per_hour:>9.1f}  {r.per_worker_rate:>14.1f}  "
+                     f"{r.load_avg:>4.1f}")
     local2 = next((r for r in rows if r.backend == "local" and r.workers == 2), None)
     ray2 = next((r for r in rows if r.backend == "ray"), None)
     if local2 and ray2:
