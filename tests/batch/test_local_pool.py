@@ -117,3 +117,15 @@ def test_a_worker_over_its_memory_limit_is_stopped_and_its_job_written_as_an_err
     assert [e.kind for e in events if e.kind in ("lost", "worker_lost")] == \
         ["worker_lost", "lost", "worker_lost", "lost"]
     assert report.rows[0].attempts == 2
+
+
+def test_bench_batch_prints_throughput_for_one_and_two_workers(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "postprod", "bench", "batch", "--narrations",
+                           "2", "--seconds", "5", "--no-ray", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line.split() for line in proc.stdout.splitlines() if line.startswith("local")]
+    assert [(r[1], r[2], r[3]) for r in rows] == [("1", "2", "2"), ("2", "1", "2")]
+    assert all(float(r[6]) > 0 for r in rows)  # audio hours per hour
+    assert "Estimate, 16 nodes" in proc.stdout
+    assert len(list((tmp_path / "results-local-2").glob("narration-*.json"))) == 2

@@ -4,8 +4,11 @@ mid-batch, and a rerun that does no work. One cluster for the module, shut down 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +105,20 @@ def test_an_actor_killed_mid_batch_loses_only_its_job_which_runs_again(
     assert next(r for r in report.rows if r.id == killed[0]).attempts == 2
     assert sum(e.kind == "worker_ready" for e in events) == 3  # 2 + the replacement
     assert not list(tmp_path.glob("*.error.json"))
+
+
+def test_cli_joins_the_running_cluster_with_ray_auto(ray_cluster: Any, workload: Workload,
+                                                     tmp_path: Path) -> None:
+    jobs = workload.narrations[6:8]
+    jobs_file = tmp_path / "jobs.jsonl"
+    jobs_file.write_text("".join(
+        json.dumps({"id": j.id, "audio": j.audio, "metadata": j.metadata,
+                    "requestId": j.request_id}) + "\n" for j in jobs), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "postprod", "batch", "timestamps",
+                           str(jobs_file), "--out", str(out), "--model", "tiny.en",
+                           "--ray", "auto"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "2 with a result, 0 with an error file; 2 run now (ray, 2 workers" in proc.stdout
+    for job in jobs:
+        assert (out / f"{job.id}.json").read_text(encoding="utf-8") == workload.expected[job.id]
