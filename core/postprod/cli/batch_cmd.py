@@ -52,7 +52,7 @@ def batch_bar(label: str) -> Iterator[Callable[[Any], None]]:
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc=label, file=sys.stderr, unit="job", leave=False, disable=None,
-               bar_format="{desc}: {n}/{total} jobs |{bar}| {postfix}")
+               bar_format="{desc}: {n}/{total} jobs |{bar:24}|{postfix}")
 
     def on_progress(p: Any) -> None:
         bar.total = p.total
