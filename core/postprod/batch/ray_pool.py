@@ -68,8 +68,11 @@ class RayPool:
         connected_here = False
         if not ray.is_initialized():
             try:
-                ray.init(address=self.address, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                if self.address is not None and self.address.startswith("ray://"):
+                    ray.init(address=self.address)  # Ray Client: the server's own settings
+                else:
+                    ray.init(address=self.address, log_to_driver=False,
+                             logging_level=logging.WARNING)
             except Exception as exc:
                 raise EngineUnavailable(
                     f"cannot connect to the Ray cluster at {self.address!r} ({exc})",
