@@ -122,3 +122,11 @@ def test_cli_joins_the_running_cluster_with_ray_auto(ray_cluster: Any, workload:
     assert "2 with a result, 0 with an error file; 2 run now (ray, 2 workers" in proc.stdout
     for job in jobs:
         assert (out / f"{job.id}.json").read_text(encoding="utf-8") == workload.expected[job.id]
+
+
+def test_more_actors_than_free_cpus_still_finishes(ray_cluster: Any, workload: Workload,
+                                                    tmp_path: Path) -> None:
+    # The third actor never gets a CPU on this 2-CPU cluster; the batch must not wait for it.
+    jobs = workload.narrations[8:10]
+    report = run(jobs, out_dir=tmp_path, model="tiny.en", ray="current", workers=3)
+    assert report.ok == 2 and report.workers <= 2

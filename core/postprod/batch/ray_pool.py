@@ -127,7 +127,9 @@ class RayPool:
         for _ in range(size):
             start()
         try:
-            while inflight:
+            # Actors still waiting for a CPU (more asked for than the cluster has free) do not
+            # keep the batch open once every job is done.
+            while len(queue) or any(job is not None for _, job, _ in inflight.values()):
                 done, _ = ray.wait(list(inflight), num_returns=1, timeout=POLL_SEC)
                 for ref in done:
                     slot, job, attempt = inflight.pop(ref)
