@@ -92,7 +92,7 @@ def test_an_actor_killed_mid_batch_loses_only_its_job_which_runs_again(
         ready = {x.pid for x in events if x.kind == "worker_ready"}
         if e.kind == "started" and not killed and e.pid in ready:
             killed.append(str(e.job_id))
-            threading.Timer(0.2, os.kill, args=(e.pid, signal.SIGKILL)).start()
+            threading.Timer(0.05, os.kill, args=(e.pid, signal.SIGKILL)).start()
 
     report = run(jobs, out_dir=tmp_path, model="tiny.en", ray="current",
                  on_event=kill_mid_job)
