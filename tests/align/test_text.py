@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from postprod.align.text import normalize_text, normalize_word, tokenize_text, tokenize_words
@@ -34,7 +34,13 @@ def test_tokens_keep_their_source_words() -> None:
     assert heard.tokens == ["twenty", "one", "apples"] and heard.owner == [0, 0, 1]
 
 
+def test_a_unit_glued_to_a_number_is_spoken_once_and_for_all() -> None:
+    assert normalize_text("0KM") == "zero kilometers" == normalize_text("zero kilometers")
+    assert normalize_text("12kg") == "twelve kilograms"
+
+
 @given(st.text(max_size=60))
+@example("0KM")
 def test_normalisation_is_idempotent_and_clean(text: str) -> None:
     once = normalize_text(text)
     assert normalize_text(once) == once

@@ -123,8 +123,9 @@ def normalize_word(word: str, *, language: str | None = "en") -> list[str]:
     out = []
     for tok in _TOKEN_RE.findall(w.replace("-", " ")):
         tok = tok.replace("'", "").replace("’", "")
-        tok = SPELLING_VARIANTS.get(tok, tok)
-        out.extend(tok.split())
+        # a unit glued to a number ("0km") is only a token of its own here
+        for part in abbreviations.get(tok, tok).split():
+            out.append(SPELLING_VARIANTS.get(part, part))
     return out
 
 
