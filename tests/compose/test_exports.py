@@ -151,7 +151,7 @@ def test_fcpxml_golden_parses_back():
 def test_edl_per_video_track_reads_back(manifest, fps):
     result = compose_otio(rich(manifest, fps=fps, consumer="kdenlive"))
     exports = result.response.data.exports
-    assert set(exports) == {"edlV1"}
+    assert set(exports) == {"kdenlive", "edlV1"}
     edl = exports["edlV1"]
     assert edl.file_name == "test-cut-V1.edl"
     assert "audio is left out" in (edl.note or "")
@@ -178,6 +178,7 @@ def test_reel_names_are_sanitised(item_id, reel):
 
 def test_edl_without_audio_has_no_warning(manifest):
     m = manifest()
+    m["folder"]["mediaRootPath"] = "/media"
     m["responseFormat"] = "json"
     result = compose_otio(m)
     assert "edlV1" in result.response.data.exports
