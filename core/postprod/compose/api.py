@@ -41,12 +41,14 @@ class ComposeResult:
         response: the `json` response envelope (data + meta), `data.otio` parsed from
             `otio_json`.
         timeline: the OTIO object the text was written from.
+        plan: the frame plan the timeline and the exports are written from.
     """
 
     otio_json: str
     file_name: str
     response: ComposeResponse
     timeline: otio.schema.Timeline
+    plan: TimelinePlan | None = None
 
 
 RequestLike = ComposeRequest | Mapping[str, Any] | str | bytes
@@ -105,7 +107,7 @@ def compose_otio(request: RequestLike, *, tier: Tier = "enterprise",
                          response_format=parsed.response_format,
                          target_consumer=parsed.output.target_consumer))
     return ComposeResult(otio_json=otio_json, file_name=name, response=response,
-                         timeline=timeline)
+                         timeline=timeline, plan=plan)
 
 
 def summarize(plan: TimelinePlan) -> ComposeSummary:

@@ -79,7 +79,9 @@ class _Writer:
 
     @staticmethod
     def file_key(clip: ClipPlan, track_kind: str) -> tuple[str, str]:
-        return ("image" if clip.item.kind == "image" else track_kind, clip.item.id)
+        """One `<file>` per media file: a video and its sound on A-src share it."""
+        del track_kind
+        return (clip.item.kind, clip.item.id)
 
     def file_el(self, parent: Any, clip: ClipPlan, track_kind: str) -> None:
         key = self.file_key(clip, track_kind)
