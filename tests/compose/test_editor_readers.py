@@ -167,6 +167,8 @@ def test_fcp7_xml_reads_back_frame_identical(fps, consumer):
                                   if consumer == "resolve" else 0)
     urls = [unquote(c.media_reference.target_url) for c in src]
     assert urls[0] == NASTY
+    ours = next(iter(result.timeline.find_clips())).media_reference.target_url
+    assert "#" not in ours and "?" not in ours and unquote(ours) == NASTY
     root = etree.fromstring(content.encode())
     for item in root.iter("clipitem"):
         assert len(item.findall("rate")) == 1

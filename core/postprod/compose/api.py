@@ -82,7 +82,7 @@ def compose_otio(request: RequestLike, *, tier: Tier = "enterprise",
         request: the manifest as a model, a mapping or JSON text/bytes.
         tier: whose limits apply (items count, timeline seconds).
         request_id: `meta.requestId` of the response; a fresh ``req_…`` id when None.
-        with_exports: build the editor exports (FCP 7 XML, FCPXML, EDL) into
+        with_exports: build the editor exports (FCP 7 XML, FCPXML, Kdenlive, EDL) into
             `response.data.exports`; default: only when `responseFormat` is ``json``.
 
     Raises:
