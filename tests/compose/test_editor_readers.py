@@ -3,7 +3,8 @@
 Readers: xmllint with Apple's FCPXML 1.10 DTD (tests/compose/data), otio-fcp-adapter (FCP 7
 XML), otio-cmx3600-adapter (EDL) and MLT's `melt` rendering the .kdenlive headless (under
 xvfb-run: MLT's Qt image producer needs a display). Each test compares the positions of every
-clip, dissolve and marker with the .otio of the same request.
+clip, dissolve and marker with the .otio of the same request (melt also renders the sound: the
+narration lane plays on its frames).
 """
 
 from __future__ import annotations
@@ -357,6 +358,21 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
         assert all(abs(m - (x + y) / 2) <= 16 for m, x, y in zip(mid, a, b, strict=True)), mid
         for f in range(cut - half + 1, cut + half):
             assert not _pure(frames[f], a) and not _pure(frames[f], b), (f, frames[f])
+
+    # the narration lane plays on its frames (the test narration is a constant level)
+    sound = _melt(project.name, "-consumer", "avformat:out.wav", "vn=1", "acodec=pcm_s16le",
+                  "ar=48000", "ac=1", "real_time=-1", cwd=tmp_path)
+    assert sound.returncode == 0, sound.stderr[-2000:]
+    with wave.open(str(tmp_path / "out.wav"), "rb") as w:
+        samples = memoryview(w.readframes(w.getnframes())).cast("h")
+    tl = otio.adapters.read_from_string(result.otio_json, "otio_json")
+    lane = next(iter(tl.tracks[1].find_clips())).range_in_parent()
+    first, stop = round(lane.start_time.value), round(lane.end_time_exclusive().value)
+    per = Fraction(48000) / rate
+    for f in range(0, stop + 5):
+        lo, hi = -(-f * per // 1), (f + 1) * per // 1
+        level = max(abs(x) for x in samples[int(lo):int(hi)])
+        assert (level > 3000) == (first <= f < stop), (f, level)
 
     # guides are Kdenlive's own data (melt plays past them): read from the project itself
     guides_text = next(p.text for p in doc.iter("property")
