@@ -354,8 +354,12 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
     for cut, half in want["dissolves"]:
         k = next(i for i, c in enumerate(clips) if c[1] == cut)
         a, b = COLOURS[k - 1], COLOURS[k]
-        mid = frames[cut]  # a centred dissolve is half way at the cut
-        assert all(abs(m - (x + y) / 2) <= 16 for m, x, y in zip(mid, a, b, strict=True)), mid
+        # Kdenlive plants a mix over in..in+duration (MLT's out is inclusive): at the cut the
+        # luma has run half of 2h+1 steps
+        p = half / (2 * half + 1)
+        mid = frames[cut]
+        assert all(abs(m - (x * (1 - p) + y * p)) <= 8
+                   for m, x, y in zip(mid, a, b, strict=True)), (cut, mid)
         for f in range(cut - half + 1, cut + half):
             assert not _pure(frames[f], a) and not _pure(frames[f], b), (f, frames[f])
 
@@ -381,10 +385,10 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
     assert [(g["pos"], g["comment"].split(":")[0]) for g in guides] == [
         (at, name) for name, _, _, at, _ in want["markers"]]
     assert [g["type"] for g in guides] == [0, 1, 3]
-    mixes = sorted(int(t.get("in")) for t in doc.iter("transition")
+    mixes = sorted((int(t.get("in")), int(t.get("out"))) for t in doc.iter("transition")
                    if any(p.get("name") == "mlt_service" and p.text == "luma"
                           for p in t.iter("property")))
-    assert mixes == [cut - half for cut, half in want["dissolves"]]
+    assert mixes == [(cut - half, cut + half) for cut, half in want["dissolves"]]
 
 
 # -- every allowed rate: each export is written or skipped with a warning --------------------

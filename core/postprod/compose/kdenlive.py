@@ -151,7 +151,7 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
     request = plan.request
     seq_uuid = _uuid(request.project.name, "sequence")
     doc_uuid = _uuid(request.project.name, "document")
-    root = etree.Element("mlt", LC_NUMERIC="C", version=MLT_VERSION,
+    root = etree.Element("mlt", LC_NUMERIC="C", producer="main_bin", version=MLT_VERSION,
                          title=request.project.name)
     _sub(root, "profile", **profile_attrs(plan))
     media = _Bin(root, plan)
@@ -223,8 +223,9 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
                                                              "out": media.lengths[key] - 1})
     _sub(main_bin, "entry", producer=seq_uuid, **{"in": 0, "out": last})
 
-    final = _sub(root, "tractor", id="tractor_root", global_feed=1, **{"in": 0, "out": last})
-    _sub(final, "track", producer=seq_uuid)
+    final = _sub(root, "tractor", id="tractor_project", **{"in": 0, "out": last})
+    _prop(final, "kdenlive:projectTractor", 1)  # the last service: what melt plays
+    _sub(final, "track", producer=seq_uuid, **{"in": 0, "out": last})
     body = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body
 
@@ -263,8 +264,9 @@ def _track(root: Any, n: int, track: TrackPlan, media: _Bin, last: int) -> str:
     for clip, p, head, _ in placed:
         if not head:
             continue
+        # Kdenlive plants a mix with out = in + duration (TrackModel::createMix)
         tr = _sub(tractor, "transition", id=f"mix{n}_{clip.start}",
-                  **{"in": clip.start - head, "out": clip.start + head - 1})
+                  **{"in": clip.start - head, "out": clip.start + head})
         _prop(tr, "a_track", 0)
         _prop(tr, "b_track", 1)
         _prop(tr, "mlt_service", "mix" if is_audio else "luma")
