@@ -1,8 +1,8 @@
 """Every editor export read back by an independent reader, frame by frame.
 
 Readers: xmllint with Apple's FCPXML 1.10 DTD (tests/compose/data), otio-fcp-adapter (FCP 7
-XML), otio-cmx3600-adapter (EDL) and MLT's `melt` rendering the .kdenlive headless (under
-xvfb-run: MLT's Qt image producer needs a display). Each test compares the positions of every
+XML), otio-cmx3600-adapter (EDL), MLT's `melt` rendering the .kdenlive headless (under
+xvfb-run: MLT's Qt image producer needs a display) and otio-kdenlive-adapter re-reading it. Each test compares the positions of every
 clip, dissolve and marker with the .otio of the same request (melt also renders the sound: the
 narration lane plays on its frames).
 """
@@ -419,3 +419,29 @@ def test_every_allowed_rate_composes_with_all_exports_or_a_warning(fps):
             assert "fcpxml" in exports
         else:
             assert "kdenlive" in exports
+
+
+@pytest.mark.parametrize("fps", RATES)
+def test_otio_kdenlive_adapter_reads_the_project_timing_back(fps):
+    """Kdenlive's own (deprecated) OTIO adapter parses the mixes, clips and guides back.
+
+    It undoes each mix (clip ends back on the cut) and reads every guide; it places the
+    transitions it rebuilds by its own search (not always beside the mixed clips), so only
+    their sizes are compared.
+    """
+    result = compose_otio(editor_manifest(fps, consumer="kdenlive"))
+    back = otio.adapters.read_from_string(result.response.data.exports["kdenlive"].content,
+                                          "kdenlive")
+    want = expected(result)
+    video = next(t for t in back.tracks if t.kind == otio.schema.TrackKind.Video)
+    clips, dissolves = _read_track(video)
+    assert [(s, d) for _, s, d in clips] == [(s, d) for _, s, d, _ in want["clips"]]
+    assert clips[0][0] == NASTY.split("/")[-1]
+    assert sorted(h for _, h in dissolves) == sorted(h for _, h in want["dissolves"])
+    assert [round(m.marked_range.start_time.value) for m in back.tracks.markers] == [
+        at for _, _, _, at, _ in want["markers"]]
+    audio = next(t for t in back.tracks if t.kind == otio.schema.TrackKind.Audio)
+    lane = next(iter(audio.find_clips())).range_in_parent()
+    ours = next(iter(result.timeline.tracks[1].find_clips())).range_in_parent()
+    assert (round(lane.start_time.value), round(lane.duration.value)) == (
+        round(ours.start_time.value), round(ours.duration.value))
