@@ -2,8 +2,8 @@
 
 Readers: xmllint with Apple's FCPXML 1.10 DTD (tests/compose/data), otio-fcp-adapter (FCP 7
 XML), otio-cmx3600-adapter (EDL), MLT's `melt` rendering the .kdenlive headless (under
-xvfb-run: MLT's Qt image producer needs a display) and otio-kdenlive-adapter re-reading it. Each test compares the positions of every
-clip, dissolve and marker with the .otio of the same request (melt also renders the sound: the
+xvfb-run: MLT's Qt image producer needs a display) and otio-kdenlive-adapter re-reading it.
+Each test compares the positions of every clip, dissolve and marker with the .otio of the same request (melt also renders the sound: the
 narration lane plays on its frames).
 """
 
@@ -309,6 +309,8 @@ def _media(folder: Path) -> None:
 
 
 def _melt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """melt under xvfb-run; callers pass terminate_on_pause=1 (without it an audio-only render
+    sometimes waits forever at the end of the timeline)."""
     assert shutil.which("melt") and shutil.which("xvfb-run"), \
         "melt and xvfb-run are installed by scripts/setup.sh"
     return subprocess.run(["xvfb-run", "-a", "melt", *args], capture_output=True, text=True,
@@ -335,7 +337,8 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
     assert (profile.get("width"), profile.get("height")) == (str(W), str(H))
 
     render = _melt(project.name, "-consumer", "avformat:out.rgb", "f=rawvideo",
-                   "vcodec=rawvideo", "pix_fmt=rgb24", "an=1", "real_time=-1", cwd=tmp_path)
+                   "vcodec=rawvideo", "pix_fmt=rgb24", "an=1", "real_time=-1",
+                   "terminate_on_pause=1", cwd=tmp_path)
     assert render.returncode == 0, render.stderr[-2000:]
     data = (tmp_path / "out.rgb").read_bytes()
     size = W * H * 3
@@ -365,7 +368,7 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
 
     # the narration lane plays on its frames (the test narration is a constant level)
     sound = _melt(project.name, "-consumer", "avformat:out.wav", "vn=1", "acodec=pcm_s16le",
-                  "ar=48000", "ac=1", "real_time=-1", cwd=tmp_path)
+                  "ar=48000", "ac=1", "real_time=-1", "terminate_on_pause=1", cwd=tmp_path)
     assert sound.returncode == 0, sound.stderr[-2000:]
     with wave.open(str(tmp_path / "out.wav"), "rb") as w:
         samples = memoryview(w.readframes(w.getnframes())).cast("h")
