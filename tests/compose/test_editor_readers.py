@@ -3,8 +3,8 @@
 Readers: xmllint with Apple's FCPXML 1.10 DTD (tests/compose/data), otio-fcp-adapter (FCP 7
 XML), otio-cmx3600-adapter (EDL), MLT's `melt` rendering the .kdenlive headless (under
 xvfb-run: MLT's Qt image producer needs a display) and otio-kdenlive-adapter re-reading it.
-Each test compares the positions of every clip, dissolve and marker with the .otio of the same request (melt also renders the sound: the
-narration lane plays on its frames).
+Each test compares the positions of every clip, dissolve and marker with the .otio of the
+same request (melt also renders the sound: the narration lane plays on its frames).
 """
 
 from __future__ import annotations
