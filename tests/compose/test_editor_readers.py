@@ -309,8 +309,8 @@ def _media(folder: Path) -> None:
 
 
 def _melt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """melt under xvfb-run; callers pass terminate_on_pause=1 (without it an audio-only render
-    sometimes waits forever at the end of the timeline)."""
+    """melt under xvfb-run (one render per test: an audio-only render, vn=1, hung about one run
+    in six here; pictures and sound together never did in 30 runs)."""
     assert shutil.which("melt") and shutil.which("xvfb-run"), \
         "melt and xvfb-run are installed by scripts/setup.sh"
     return subprocess.run(["xvfb-run", "-a", "melt", *args], capture_output=True, text=True,
@@ -336,10 +336,14 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
             == rate)
     assert (profile.get("width"), profile.get("height")) == (str(W), str(H))
 
-    render = _melt(project.name, "-consumer", "avformat:out.rgb", "f=rawvideo",
-                   "vcodec=rawvideo", "pix_fmt=rgb24", "an=1", "real_time=-1",
+    # one render, pictures and sound (rawvideo + PCM in NUT), split without re-coding
+    render = _melt(project.name, "-consumer", "avformat:out.nut", "vcodec=rawvideo",
+                   "pix_fmt=rgb24", "acodec=pcm_s16le", "ar=48000", "ac=1", "real_time=-1",
                    "terminate_on_pause=1", cwd=tmp_path)
     assert render.returncode == 0, render.stderr[-2000:]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", "out.nut", "-map", "0:v", "-c:v", "copy",
+                    "-f", "rawvideo", "out.rgb", "-map", "0:a", "-c:a", "copy", "-f", "s16le",
+                    "out.pcm"], cwd=tmp_path, check=True, timeout=60)
     data = (tmp_path / "out.rgb").read_bytes()
     size = W * H * 3
     frames = [tuple(data[k * size + (H // 2 * W + W // 2) * 3:][:3])
@@ -367,11 +371,7 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
             assert not _pure(frames[f], a) and not _pure(frames[f], b), (f, frames[f])
 
     # the narration lane plays on its frames (the test narration is a constant level)
-    sound = _melt(project.name, "-consumer", "avformat:out.wav", "vn=1", "acodec=pcm_s16le",
-                  "ar=48000", "ac=1", "real_time=-1", "terminate_on_pause=1", cwd=tmp_path)
-    assert sound.returncode == 0, sound.stderr[-2000:]
-    with wave.open(str(tmp_path / "out.wav"), "rb") as w:
-        samples = memoryview(w.readframes(w.getnframes())).cast("h")
+    samples = memoryview((tmp_path / "out.pcm").read_bytes()).cast("h")
     tl = otio.adapters.read_from_string(result.otio_json, "otio_json")
     lane = next(iter(tl.tracks[1].find_clips())).range_in_parent()
     first, stop = round(lane.start_time.value), round(lane.end_time_exclusive().value)
