@@ -313,8 +313,12 @@ def _melt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     in six here; pictures and sound together never did in 30 runs)."""
     assert shutil.which("melt") and shutil.which("xvfb-run"), \
         "melt and xvfb-run are installed by scripts/setup.sh"
-    return subprocess.run(["xvfb-run", "-a", "melt", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120, check=False)
+    for _ in range(3):  # xvfb-run -a can lose a display-number race with another X server
+        done = subprocess.run(["xvfb-run", "-a", "melt", *args], capture_output=True, text=True,
+                              cwd=cwd, timeout=120, check=False)
+        if done.returncode == 0 or "xvfb-run: error" not in done.stderr:
+            break
+    return done
 
 
 def _pure(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
