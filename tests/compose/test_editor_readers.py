@@ -10,7 +10,9 @@ same request (melt also renders the sound: the narration lane plays on its frame
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import wave
 from fractions import Fraction
@@ -314,11 +316,24 @@ def _melt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert shutil.which("melt") and shutil.which("xvfb-run"), \
         "melt and xvfb-run are installed by scripts/setup.sh"
     for _ in range(3):  # xvfb-run -a can lose a display-number race with another X server
-        done = subprocess.run(["xvfb-run", "-a", "melt", *args], capture_output=True, text=True,
-                              cwd=cwd, timeout=120, check=False)
+        done = _run_group(["xvfb-run", "-a", "melt", *args], cwd=cwd, timeout=120)
         if done.returncode == 0 or "xvfb-run: error" not in done.stderr:
             break
     return done
+
+
+def _run_group(cmd: list[str], *, cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` in its own process group; on a timeout kill the whole group (melt and the
+    Xvfb server too, which a plain subprocess timeout would leave running), then fail."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _pure(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
