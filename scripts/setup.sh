@@ -6,6 +6,8 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 need=""
 for bin in chromium espeak-ng sox tesseract ffmpeg; do command -v "$bin" >/dev/null 2>&1 || need=1; done
+# the editor-export tests: melt renders the .kdenlive (under xvfb-run), xmllint checks FCPXML
+for bin in melt xvfb-run xauth xmllint; do command -v "$bin" >/dev/null 2>&1 || need=1; done
 # the workbench uses emoji page icons; headless chromium needs a font to draw them
 [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need=1
 # the describe bench and tests draw captions in DejaVu fonts
@@ -17,7 +19,7 @@ if [ -n "$need" ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium espeak-ng sox \
     libsndfile1 tesseract-ocr tesseract-ocr-eng ffmpeg fonts-noto-color-emoji \
-    fonts-dejavu-core postgresql
+    fonts-dejavu-core postgresql melt xvfb xauth libxml2-utils
 fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3

@@ -32,6 +32,7 @@ def build_compose_manifest(
     media_root_path: str | None = None,
     target_consumer: str = "generic",
     crossfade_sec: float = 0,
+    scene_markers: bool = True,
 ) -> ComposeRequest:
     """The Compose manifest for one scene-by-scene narrated timeline.
 
@@ -55,6 +56,8 @@ def build_compose_manifest(
         media_root_path: absolute project folder, makes every target_url an absolute URL.
         target_consumer: ``generic``, ``resolve``, ``premiere``, ``fcpx`` or ``kdenlive``.
         crossfade_sec: a dissolve of this many seconds on every cut (0: cuts).
+        scene_markers: one marker per scene start (name = scene id), ranged over the 90 %
+            window of its transition and coloured by its confidence (contract §2.1 `markers`).
 
     Raises:
         ValidationFailed: scene and image counts differ, missing music duration, or a manifest
@@ -106,12 +109,25 @@ def build_compose_manifest(
     folder: dict[str, Any] = {"items": items}
     if media_root_path is not None:
         folder["mediaRootPath"] = media_root_path
+    markers: list[dict[str, Any]] = []
+    if scene_markers:
+        windows = {t.to_scene_id: t for t in ts.data.transitions}
+        for i, scene in enumerate(scenes):
+            marker: dict[str, Any] = {"atSec": float(starts[i]), "name": scene.id[:200]}
+            t = windows.get(scene.id) if i else None
+            if t is not None:
+                marker["window"] = {"startSec": t.window.start_ms / 1000,
+                                    "endSec": t.window.end_ms / 1000}
+                marker["confidence"] = t.confidence
+                marker["note"] = f"placed by {t.basis}"
+            markers.append(marker)
     manifest = {
         "project": {"name": project_name, "fps": fps,
                     "resolution": {"w": resolution[0], "h": resolution[1]}},
         "folder": folder,
         "intent": {"sequence": sequence, "audioLayers": layers},
         "output": {"targetConsumer": target_consumer},
+        "markers": markers,
     }
     return parse_model(ComposeRequest, manifest)
 

@@ -149,3 +149,39 @@ def test_output_is_byte_identical_across_processes_and_environments(name, tmp_pa
     assert hashlib.sha256(first.stdout).hexdigest() == hashlib.sha256(second.stdout).hexdigest()
     assert first.stdout.decode() == (GOLDEN / f"{name}.otio").read_text(encoding="utf-8")
     assert b'"Clip.2"' in second.stdout  # no silent downgrade to Clip.1
+
+
+def test_compose_exports_editor_files(manifest_file, tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("compose", str(manifest_file), "--export", "fcpxml", "--out",
+                   str(out / "cut.fcpxml"), "--export", "edl", "--out", str(out / "cut.edl"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert (out / "cut.fcpxml").read_text(encoding="utf-8").startswith("<?xml")
+    assert "FCM: NON-DROP FRAME" in (out / "cut.edl").read_text(encoding="utf-8")
+    assert b"wrote" in proc.stderr and b"EDL_AUDIO_OMITTED" in proc.stderr
+    proc = run_cli("compose", str(manifest_file), "--export", "fcp7", "--export", "kdenlive",
+                   "--out-dir", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cut.edl", "cut.fcpxml", "test-cut.kdenlive", "test-cut.xml"]
+    back = otio.adapters.read_from_file(str(out / "test-cut.xml"), "fcp_xml")
+    assert len(list(back.find_clips())) == 3
+    proc = run_cli("compose", str(manifest_file), "--export", "edl")
+    assert proc.returncode == 0 and proc.stdout.startswith(b"TITLE: Test cut\n")
+
+
+def test_compose_export_errors_are_contract_errors(manifest_file, tmp_path):
+    proc = run_cli("compose", str(manifest_file), "--export", "fcpxml", "--export", "edl")
+    assert proc.returncode != 0
+    assert json.loads(proc.stdout or proc.stderr)["error"]["field"] == "--out"
+    m = json.loads(manifest_file.read_text(encoding="utf-8"))
+    m["project"]["fps"] = 144
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(m), encoding="utf-8")
+    proc = run_cli("compose", str(odd), "--export", "edl", "--out", str(tmp_path / "x.edl"))
+    assert proc.returncode != 0
+    assert json.loads(proc.stdout or proc.stderr)["error"]["field"] == "project.fps"
+    proc = run_cli("compose", str(odd), "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    codes = {w["code"] for w in json.loads(proc.stdout)["data"]["warnings"]}
+    assert "EXPORT_SKIPPED" in codes

@@ -151,7 +151,7 @@ def test_fcpxml_golden_parses_back():
 def test_edl_per_video_track_reads_back(manifest, fps):
     result = compose_otio(rich(manifest, fps=fps, consumer="kdenlive"))
     exports = result.response.data.exports
-    assert set(exports) == {"edlV1"}
+    assert set(exports) == {"kdenlive", "edlV1"}
     edl = exports["edlV1"]
     assert edl.file_name == "test-cut-V1.edl"
     assert "audio is left out" in (edl.note or "")
@@ -178,6 +178,7 @@ def test_reel_names_are_sanitised(item_id, reel):
 
 def test_edl_without_audio_has_no_warning(manifest):
     m = manifest()
+    m["folder"]["mediaRootPath"] = "/media"
     m["responseFormat"] = "json"
     result = compose_otio(m)
     assert "edlV1" in result.response.data.exports
@@ -210,3 +211,27 @@ def test_fcpxml_plays_a_separated_video_sound_once(manifest):
     assert a_src[0].get("ref") == video_clip.get("ref")
     assert (a_src[0].get("start"), a_src[0].get("duration")) == (
         video_clip.get("start"), video_clip.get("duration"))
+
+
+def test_edl_reels_are_one_per_file_and_cmx_conform():
+    from postprod.compose.edl import Reels, ascii_text
+
+    reels = Reels()
+    got = [reels("a", "scenes/scene_001_dawn.jpg"), reels("b", "scenes/scene_001_dusk.jpg"),
+           reels("a", "scenes/scene_001_dawn.jpg"), reels("c", "Ünïcode ☃.png"),
+           reels("d", "ax.mov"), reels("e", "???.jpg")]
+    assert got == ["SCENE001", "SCENE002", "SCENE001", "UNICODE", "AX2", "AX3"]
+    assert ascii_text("Café #1 – fin ☃") == "Cafe #1 - fin ?"
+
+
+@pytest.mark.parametrize("consumer", ["generic", "kdenlive"])
+def test_relative_paths_and_awkward_names_are_warned_about(manifest, consumer):
+    m = manifest()
+    m["output"] = {"targetConsumer": consumer}
+    m["folder"]["items"][0]["path"] = "Scènes/01 café #1 50% ?.jpg"
+    result = compose_otio(m)
+    codes = {w.code: w.field for w in result.response.data.warnings}
+    assert codes == {"RELATIVE_MEDIA_PATHS": "folder.mediaRootPath",
+                     "MEDIA_NAME_CHARACTERS": "folder.items[0].path"}
+    url = next(iter(result.timeline.find_clips())).media_reference.target_url
+    assert url == "Sc%C3%A8nes/01%20caf%C3%A9%20%231%2050%25%20%3F.jpg"

@@ -166,7 +166,8 @@ def test_postprod_metadata_on_timeline_tracks_and_clips(manifest, run):
     ("C:\\Users\\Ana\\proj", "clips/a.mov", "file:///C:/Users/Ana/proj/clips/a.mov"),
     ("d:\\", "a.mov", "file:///D:/a.mov"),
     ("\\\\nas\\share\\p", "a.mov", "file://nas/share/p/a.mov"),
-    (None, "scenes/still 1.jpg", "scenes/still 1.jpg"),
+    (None, "scenes/still 1.jpg", "scenes/still%201.jpg"),
+    (None, "Scènes/01 café #1 50% ?.jpg", "Sc%C3%A8nes/01%20caf%C3%A9%20%231%2050%25%20%3F.jpg"),
 ])
 def test_target_url(root, path, url):
     assert target_url(path=path, media_root_path=root) == url
@@ -245,7 +246,9 @@ def test_values_between_frames_are_warned(manifest, run):
 
 
 def test_on_frame_values_give_no_warnings(manifest, run):
-    assert run(manifest()).response.data.warnings == []
+    m = manifest()
+    m["folder"]["mediaRootPath"] = "/media"
+    assert run(m).response.data.warnings == []
 
 
 def test_all_tracks_end_together(manifest, run):
@@ -380,6 +383,7 @@ def test_no_zero_length_gaps_and_no_edge_transitions(manifest, run):
 
 def test_many_values_between_frames_are_summed_up(manifest, run):
     m = manifest(fps=29.97)
+    m["folder"]["mediaRootPath"] = "/media"
     m["intent"]["sequence"] = [{"itemId": "a", "durationSec": 1} for _ in range(30)]
     warnings = run(m).response.data.warnings
     assert len(warnings) == 21

@@ -41,12 +41,14 @@ class ComposeResult:
         response: the `json` response envelope (data + meta), `data.otio` parsed from
             `otio_json`.
         timeline: the OTIO object the text was written from.
+        plan: the frame plan the timeline and the exports are written from.
     """
 
     otio_json: str
     file_name: str
     response: ComposeResponse
     timeline: otio.schema.Timeline
+    plan: TimelinePlan | None = None
 
 
 RequestLike = ComposeRequest | Mapping[str, Any] | str | bytes
@@ -80,7 +82,7 @@ def compose_otio(request: RequestLike, *, tier: Tier = "enterprise",
         request: the manifest as a model, a mapping or JSON text/bytes.
         tier: whose limits apply (items count, timeline seconds).
         request_id: `meta.requestId` of the response; a fresh ``req_…`` id when None.
-        with_exports: build the editor exports (FCP 7 XML, FCPXML, EDL) into
+        with_exports: build the editor exports (FCP 7 XML, FCPXML, Kdenlive, EDL) into
             `response.data.exports`; default: only when `responseFormat` is ``json``.
 
     Raises:
@@ -105,7 +107,7 @@ def compose_otio(request: RequestLike, *, tier: Tier = "enterprise",
                          response_format=parsed.response_format,
                          target_consumer=parsed.output.target_consumer))
     return ComposeResult(otio_json=otio_json, file_name=name, response=response,
-                         timeline=timeline)
+                         timeline=timeline, plan=plan)
 
 
 def summarize(plan: TimelinePlan) -> ComposeSummary:

@@ -9,6 +9,7 @@ duration, written unreduced (``75/25s``, ``3003/30000s``), so nothing is off an 
 
 from __future__ import annotations
 
+import bisect
 from fractions import Fraction
 from typing import Any
 from urllib.parse import quote
@@ -40,8 +41,13 @@ def _frames(t: otio.opentime.RationalTime) -> int:
     return round(t.value)
 
 
-def write_to_string(timeline: otio.schema.Timeline) -> str:
-    """The timeline as FCPXML 1.10 text (UTF-8, with the XML declaration and DOCTYPE)."""
+def write_to_string(timeline: otio.schema.Timeline, *, start_frames: int = 0) -> str:
+    """The timeline as FCPXML 1.10 text (UTF-8, with the XML declaration and DOCTYPE).
+
+    Args:
+        timeline: the composed timeline.
+        start_frames: the sequence's start timecode (`tcStart`), frames.
+    """
     meta = timeline.metadata["postprod"]
     rate = Fraction(meta["rate"])
     clock = _Clock(rate)
@@ -86,24 +92,25 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
     project = etree.SubElement(event, "project", name=timeline.name)
     total = _frames(timeline.duration())
     sequence = etree.SubElement(project, "sequence", format="r1", duration=clock(total),
-                                tcStart="0s", tcFormat="NDF", audioLayout="stereo",
+                                tcStart=clock(start_frames), tcFormat="NDF", audioLayout="stereo",
                                 audioRate=_audio_rate(meta["audioSampleRate"]))
     spine = etree.SubElement(sequence, "spine")
 
     video = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
     parents: list[tuple[int, int, int, etree._Element]] = []  # (offset, duration, start, el)
     uses_dissolve = False
+    cursor = 0  # running position: range_in_parent() would walk the track for every item
     for child in video:
         if isinstance(child, otio.schema.Transition):
             uses_dissolve = True
-            cut = _frames(child.range_in_parent().start_time) + _frames(child.in_offset)
+            cut = cursor
             half_in, half_out = _frames(child.in_offset), _frames(child.out_offset)
             tr = etree.SubElement(spine, "transition", name="Cross Dissolve",
                                   offset=clock(cut - half_in), duration=clock(half_in + half_out))
             etree.SubElement(tr, "filter-video", ref=dissolve_id, name="Cross Dissolve")
             continue
-        rng = child.range_in_parent()
-        offset, duration = _frames(rng.start_time), _frames(rng.duration)
+        offset, duration = cursor, _frames(child.source_range.duration)
+        cursor += duration
         if isinstance(child, otio.schema.Gap):
             el = etree.SubElement(spine, "gap", name="Gap", offset=clock(offset), start="0s",
                                   duration=clock(duration))
@@ -128,9 +135,12 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
 
     audio_tracks = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
     for lane_index, track in enumerate(audio_tracks, start=1):
-        for clip in track.find_clips():
-            rng = clip.range_in_parent()
-            at, duration = _frames(rng.start_time), _frames(rng.duration)
+        at = 0
+        for clip in track:
+            duration = _frames(clip.source_range.duration)
+            if not isinstance(clip, otio.schema.Clip):
+                at += duration
+                continue
             p_offset, _, p_start, parent = _parent_at(parents, at)
             role = clip.metadata.get("postprod", {}).get("role", "dialogue")
             el = etree.Element("asset-clip", ref=asset_for(clip), lane=str(-lane_index),
@@ -141,6 +151,16 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
             if clip.metadata.get("postprod", {}).get("kind") == "video":
                 el.set("srcEnable", "audio")  # a video's own sound (A-src)
             _attach(parent, el)
+            at += duration
+
+    for marker in timeline.tracks.markers:  # after the connected clips (DTD order)
+        first = _frames(marker.marked_range.start_time)
+        p_offset, _, p_start, parent = _parent_at(parents, first)
+        el = etree.SubElement(parent, "marker", start=clock(p_start + first - p_offset),
+                              duration=clock(max(1, _frames(marker.marked_range.duration))),
+                              value=marker.name)
+        if marker.comment:
+            el.set("note", marker.comment)
 
     if uses_dissolve:
         etree.SubElement(resources, "effect", id=dissolve_id, name="Cross Dissolve",
@@ -151,10 +171,9 @@ def write_to_string(timeline: otio.schema.Timeline) -> str:
 
 def _parent_at(parents: list[tuple[int, int, int, Any]],
                frame: int) -> tuple[int, int, int, Any]:
-    for p in parents:
-        if p[0] <= frame < p[0] + p[1]:
-            return p
-    return parents[-1]
+    """The spine element under ``frame`` (parents are in timeline order, end to end)."""
+    k = bisect.bisect_right(parents, frame, key=lambda p: p[0]) - 1
+    return parents[max(0, min(k, len(parents) - 1))]
 
 
 def _attach(parent: Any, el: Any) -> None:

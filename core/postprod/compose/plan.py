@@ -102,6 +102,24 @@ class TrackPlan:
 
 
 @dataclass
+class MarkerPlan:
+    """A timeline marker in frames: the scene start ``at`` and its range [start, start+duration).
+
+    Attributes:
+        color: OTIO marker colour from the confidence (GREEN, YELLOW, RED; BLUE without one).
+    """
+
+    name: str
+    note: str | None
+    at: int
+    start: int
+    duration: int
+    confidence: float | None
+    color: str
+    index: int
+
+
+@dataclass
 class TimelinePlan:
     """The whole timeline in frames; every track is padded to `end` when built."""
 
@@ -110,6 +128,7 @@ class TimelinePlan:
     tracks: list[TrackPlan]
     end: int
     warnings: list[ResultWarning]
+    markers: list[MarkerPlan] = field(default_factory=list)
 
 
 class _Problems:
@@ -192,8 +211,45 @@ def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
                          tier=tier, field=where, what="the timeline duration", unit=" s")
     if too_long:
         raise too_long
+    markers = _plan_markers(request, rate, end, problems)
+    problems.raise_if_any()
     return TimelinePlan(request=request, rate=rate, tracks=tracks, end=end,
-                        warnings=problems.all_warnings())
+                        warnings=problems.all_warnings(), markers=markers)
+
+
+def marker_color(confidence: float | None) -> str:
+    """OTIO marker colour for a window's confidence: >= 0.8 GREEN, >= 0.5 YELLOW, else RED."""
+    if confidence is None:
+        return "BLUE"
+    return "GREEN" if confidence >= 0.8 else "YELLOW" if confidence >= 0.5 else "RED"
+
+
+def _plan_markers(request: ComposeRequest, rate: Fraction, end: int,
+                  problems: _Problems) -> list[MarkerPlan]:
+    """Markers at the frame nearest to each time; all of them inside the timeline."""
+    out: list[MarkerPlan] = []
+    limit = f"< {float(Fraction(end) / rate):g} s (the timeline's length)"
+    for i, marker in enumerate(request.markers):
+        at = frames_at(exact_seconds(marker.at_sec), rate)
+        start, stop = at, at
+        if marker.window is not None:
+            start = frames_at(exact_seconds(marker.window.start_sec), rate)
+            stop = frames_at(exact_seconds(marker.window.end_sec), rate)
+        if at >= end:
+            problems.add(ValidationFailed(
+                f"markers[{i}].atSec ({marker.at_sec:g} s) is not on the timeline",
+                field=f"markers[{i}].atSec", allowed=limit))
+            continue
+        if stop > end:
+            problems.add(ValidationFailed(
+                f"markers[{i}].window.endSec ({marker.window.end_sec if marker.window else 0:g}"
+                " s) runs past the end of the timeline", field=f"markers[{i}].window.endSec",
+                allowed=f"<= {float(Fraction(end) / rate):g} s (the timeline's length)"))
+            continue
+        out.append(MarkerPlan(name=marker.name, note=marker.note, at=at, start=start,
+                              duration=stop - start, confidence=marker.confidence,
+                              color=marker_color(marker.confidence), index=i))
+    return out
 
 
 def _index_items(request: ComposeRequest, problems: _Problems) -> dict[str, tuple[int, FolderItem]]:

@@ -16,9 +16,9 @@ import opentimelineio as otio
 from ..contract.common import ResultWarning
 from ..contract.compose import ComposeRequest
 from .consumers import consumer_tuning
-from .plan import ClipPlan, TimelinePlan, TrackPlan
+from .plan import ClipPlan, MarkerPlan, TimelinePlan, TrackPlan
 from .timebase import rate_text
-from .urls import file_name, target_url
+from .urls import file_name, target_url, troublesome
 
 NAMESPACE = "postprod"
 """The one metadata key our data lives under, on timeline, tracks, clips and references."""
@@ -37,11 +37,15 @@ def build_timeline(plan: TimelinePlan) -> tuple[otio.schema.Timeline, list[Resul
     consumer = request.output.target_consumer
     tuning = consumer_tuning(consumer)
     warnings: list[ResultWarning] = []
-    if tuning.wants_absolute_paths and request.folder.media_root_path is None:
+    if request.folder.media_root_path is None:
         warnings.append(ResultWarning(
             code="RELATIVE_MEDIA_PATHS", field="folder.mediaRootPath",
             message=f"{consumer} links media by absolute path; without folder.mediaRootPath "
-                    "the target_urls stay relative to the project folder"))
+                    "the target_urls stay relative to the project folder"
+                    if tuning.wants_absolute_paths else
+                    "without folder.mediaRootPath the media URLs are relative: save the "
+                    "timeline file in the project folder, or the editor will not find the media"))
+    warnings.extend(name_warnings(request))
 
     tracks = [_track(t, plan, tuning.track_metadata(t, request)) for t in plan.tracks]
     start = tuning.global_start_frames(plan.rate)
@@ -53,12 +57,38 @@ def build_timeline(plan: TimelinePlan) -> tuple[otio.schema.Timeline, list[Resul
         "global_start_time": _rt(start, rate) if start is not None else None,
         "tracks": {"OTIO_SCHEMA": "Stack.1",
                    "metadata": tuning.stack_metadata(request, plan.rate),
-                   "name": "tracks", "source_range": None, "effects": [], "markers": [],
+                   "name": "tracks", "source_range": None, "effects": [],
+                   "markers": [_marker(m, rate) for m in plan.markers],
                    "enabled": True, "color": None, "children": tracks},
     }
     built = otio.core.deserialize_json_from_string(json.dumps(timeline))
     assert isinstance(built, otio.schema.Timeline)
     return built, warnings
+
+
+def name_warnings(request: ComposeRequest) -> list[ResultWarning]:
+    """MEDIA_NAME_CHARACTERS for file names with ``#``, ``?`` or ``%`` (encoded, but some
+    editors still mishandle them)."""
+    out: list[ResultWarning] = []
+    for k, item in enumerate(request.folder.items):
+        chars = troublesome(item.path)
+        if chars:
+            out.append(ResultWarning(
+                code="MEDIA_NAME_CHARACTERS", field=f"folder.items[{k}].path",
+                message=f"{item.path!r} contains {' '.join(repr(c) for c in chars)}: the "
+                        "exports percent-encode them, but some editors and conform tools cut "
+                        "file URLs at '#' or '?' or read '%' as a pattern; renaming the file "
+                        "is safest"))
+    return out
+
+
+def _marker(marker: MarkerPlan, rate: float) -> Json:
+    meta: Json = {"atFrame": marker.at, "markerIndex": marker.index}
+    if marker.confidence is not None:
+        meta["confidence"] = marker.confidence
+    return {"OTIO_SCHEMA": "Marker.2", "metadata": {NAMESPACE: meta}, "name": marker.name,
+            "color": marker.color, "marked_range": _range(marker.start, marker.duration, rate),
+            "comment": marker.note or ""}
 
 
 def _timeline_metadata(request: ComposeRequest, rate: Fraction) -> Json:

@@ -146,6 +146,32 @@ class Intent(RequestModel):
     audio_layers: list[AudioLayer] = Field(default_factory=list)
 
 
+class MarkerWindow(RequestModel):
+    start_sec: NonNegativeSec
+    end_sec: NonNegativeSec
+
+
+class TimelineMarker(RequestModel):
+    """A point of interest on the timeline: a scene start and its 90 % window (Scene Timestamps)."""
+
+    at_sec: NonNegativeSec = Field(description="the scene start on the timeline, seconds")
+    name: str = Field(min_length=1, max_length=200, description="marker name (scene id)")
+    note: str | None = Field(default=None, max_length=2000, description="marker comment")
+    window: MarkerWindow | None = Field(
+        default=None, description="the marker's range: the 90 % window around atSec, seconds")
+    confidence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False,
+                                     description="sets the colour: >= 0.8 green, >= 0.5 "
+                                                 "yellow, below red; none: blue")
+
+    @model_validator(mode="after")
+    def _window_holds_at(self) -> TimelineMarker:
+        w = self.window
+        if w is not None and not w.start_sec <= self.at_sec <= w.end_sec:
+            raise ValueError(f"window ({w.start_sec:g}–{w.end_sec:g} s) must hold atSec "
+                             f"({self.at_sec:g} s)")
+        return self
+
+
 class Output(RequestModel):
     target_consumer: TargetConsumer = "generic"
 
@@ -157,6 +183,7 @@ class ComposeRequest(RequestModel):
     folder: Folder
     intent: Intent
     output: Output = Field(default_factory=Output)
+    markers: list[TimelineMarker] = Field(default_factory=list)
     response_format: ResponseFormat = "file"
 
 
