@@ -243,7 +243,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
         t2 = time.perf_counter()
         env = energy_envelope(decoded.samples)
         placement = place_scenes(transcript, env, req, options=opts, model=model,
-                                 lossy=decoded.lossy)
+                                 lossy=decoded.lossy, samples=decoded.samples)
         t3 = time.perf_counter()
         c3 = time.process_time()
     rows: list[SceneRow] = []
@@ -257,7 +257,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
         else:
             r = parse_request(item.request_without_narration())
             p = place_scenes(transcript, env, r, options=opts, model=model,
-                             lossy=decoded.lossy)
+                             lossy=decoded.lossy, samples=decoded.samples)
         resp = build_response(p, r, duration_sec=decoded.duration_sec, language="en",
                               request_id="req_bench")
         rows += score(resp, item.true_starts_ms, item=item.name, model=model, method=method,
