@@ -91,7 +91,7 @@ def test_weights_whose_hash_differs_are_refused(monkeypatch) -> None:  # type: i
     acoustic._models.cache_clear()
     monkeypatch.setitem(acoustic.ASSET_SHA256, "asr_waveform.hama", "0" * 64)
     try:
-        with pytest.raises(acoustic.AcousticModelError, match="asr_waveform.hama"):
+        with pytest.raises(acoustic.AcousticModelError, match=r"asr_waveform\.hama"):
             acoustic._models()
     finally:
         acoustic._models.cache_clear()
