@@ -99,7 +99,7 @@ def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusI
     meta = {i.name: i for i in items}
     head = (f"{'model':8s} {'split':5s} {'source':6s} {'condition':12s} {'method':9s} "
             f"{'n':>4s} {'med':>5s} {'≤100':>6s} {'≤250':>6s} {'≤500':>6s} {'>500':>5s} "
-            f"{'>2s':>4s} {'cover':>6s} {'width':>6s} {'RTF':>6s}")
+            f"{'>2s':>4s} {'cover':>6s} {'width':>6s} {'RTF':>6s} {'cpuRTF':>6s}")
     echo("")
     echo("human dev speech (pause-marked truth: error 0 inside the pause, else the distance "
          "to it; cover = window meets the pause or holds the onset)")
@@ -108,7 +108,7 @@ def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusI
     out: dict[str, Any] = {}
 
     def line(model: str, split: str, source: str, cond: str, method: str,
-             sel: list[SceneRow], rtf: float | None) -> None:
+             sel: list[SceneRow], rtf: float | None, cpu_rtf: float | None = None) -> None:
         s = summarize(sel)
         if not s.get("n"):
             return
@@ -119,7 +119,8 @@ def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusI
         echo(f"{model:8s} {split:5s} {source:6s} {cond:12s} {method:9s} {s['n']:4d} "
              f"{s['median_ms']:5.0f} {s['within_100']:5.1f}% {s['within_250']:5.1f}% "
              f"{s['within_500']:5.1f}% {s['over_500']:5d} {s['fail_2s']:4d} {cover:>6s} "
-             f"{width:>6s} {'-' if rtf is None else f'{rtf:6.3f}':>6s}")
+             f"{width:>6s} {'-' if rtf is None else f'{rtf:6.3f}':>6s} "
+             f"{'-' if cpu_rtf is None else f'{cpu_rtf:6.3f}':>6s}")
 
     for model in models:
         for split in ("tune", "held"):
@@ -130,12 +131,18 @@ def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusI
                     if not names:
                         continue
                     mr = [r for r in runs if r.model == model and r.item in names]
-                    rtf = (sum(r.elapsed_sec for r in mr) / max(sum(r.audio_sec for r in mr),
-                                                                1e-9)) if mr else None
+                    audio = max(sum(r.audio_sec for r in mr), 1e-9)
+                    rtf = sum(r.elapsed_sec for r in mr) / audio if mr else None
+                    # CPU per recogniser thread; a cues-only request runs the cues placement
+                    # instead of the one with narrationText.
+                    cpu = {"script": sum(r.cpu_sec / max(r.threads, 1) for r in mr) / audio,
+                           "cues": sum((r.cpu_sec - r.place_cpu_sec + r.cues_cpu_sec)
+                                       / max(r.threads, 1) for r in mr) / audio}
                     for method in ("script", "cues", "baseline"):
                         line(model, split, source, cond, method,
                              [r for r in rows if r.model == model and r.item in names
-                              and r.method == method], rtf)
+                              and r.method == method], rtf,
+                             cpu.get(method) if mr else None)
         for split in ("tune", "held"):
             for label, conds in (("clean", ("clean",)),
                                  ("noise/music", ("noise", "music", "noise+music")),
@@ -147,7 +154,9 @@ def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusI
                           and r.method == method], None)
     echo("")
     echo("med = median |error| ms; >500 / >2s = cuts beyond 500 ms / 2 s; width = median window "
-         "width, ms; RTF = (decode + recognition + placement) / audio, model load excluded")
+         "width, ms; RTF = (decode + recognition + placement) / audio, model load excluded; "
+         "cpuRTF = the same stages' CPU seconds per recogniser thread / audio (the cues row: "
+         "with the cues-only placement instead)")
     return out
 
 

@@ -12,7 +12,8 @@ With ``--human [DIR]`` it fits the same classes on the tuning part of the human 
 (`dev_speech`: read sentences by four speakers and one audiobook chapter, clean, under noise and
 music, and as MP3; the held-out part is never used) and widens the shipped table with them:
 for every class and band fitted on both, the window becomes the union of the two intervals
-around the human shift. Synthetic narration is read identically every time; people are not,
+(around the synthetic shift); classes seen only on people (a cue found acoustically) keep
+their human fit. Synthetic narration is read identically every time; people are not,
 and their onsets lie 5–30 ms from where an energy detector puts them.
 
 With ``--marked DIR`` it fits on your own recordings instead (see `corpus.load_marked` for
@@ -107,7 +108,8 @@ def human_rows(items: list[CorpusItem], *, model: str, root: Path) -> list[Scene
 def widen(synthetic: dict[str, dict[str, float]], human: dict[str, dict[str, float]]
           ) -> dict[str, dict[str, float]]:
     """Classes of both tables; where both fitted one, the union of their intervals (in
-    residual terms, shift + lo … shift + hi) around the human shift, the lower confidence."""
+    residual terms, shift + lo … shift + hi) around the synthetic shift (estimates on clean
+    narration keep their precision), the lower confidence."""
     out = dict(synthetic)
     for cls, h in human.items():
         s = synthetic.get(cls)
@@ -116,8 +118,8 @@ def widen(synthetic: dict[str, dict[str, float]], human: dict[str, dict[str, flo
             continue
         lo = min(s["shift_ms"] + s["lo_ms"], h["shift_ms"] + h["lo_ms"])
         hi = max(s["shift_ms"] + s["hi_ms"], h["shift_ms"] + h["hi_ms"])
-        out[cls] = {"shift_ms": h["shift_ms"], "lo_ms": round(lo - h["shift_ms"], 1),
-                    "hi_ms": round(hi - h["shift_ms"], 1), "p250": min(s["p250"], h["p250"]),
+        out[cls] = {"shift_ms": s["shift_ms"], "lo_ms": round(lo - s["shift_ms"], 1),
+                    "hi_ms": round(hi - s["shift_ms"], 1), "p250": min(s["p250"], h["p250"]),
                     "n": int(s["n"]) + int(h["n"])}
     return out
 

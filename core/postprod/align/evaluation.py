@@ -78,6 +78,10 @@ class RunStats:
         peak_rss_mb: highest resident memory of the process while it ran, MB.
         cpu_sec: CPU seconds the process used for the same stages (all threads).
         threads: recogniser threads (the cores it may use).
+        place_cpu_sec: CPU seconds of the placement with narrationText (acoustic search
+            included; part of `cpu_sec`).
+        cues_cpu_sec: CPU seconds of the cues-only placement (not in `cpu_sec`: a request
+            runs one of the two).
     """
 
     item: str
@@ -88,6 +92,8 @@ class RunStats:
     peak_rss_mb: float
     cpu_sec: float = 0.0
     threads: int = 1
+    place_cpu_sec: float = 0.0
+    cues_cpu_sec: float = 0.0
 
     @property
     def rtf(self) -> float:
@@ -241,12 +247,14 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
                                           language=req.language_code,
                                           options=opts.transcribe_options())
         t2 = time.perf_counter()
+        c2 = time.process_time()
         env = energy_envelope(decoded.samples)
         placement = place_scenes(transcript, env, req, options=opts, model=model,
                                  lossy=decoded.lossy, samples=decoded.samples)
         t3 = time.perf_counter()
         c3 = time.process_time()
     rows: list[SceneRow] = []
+    cues_cpu = 0.0
     for method in methods:
         if method == "baseline":
             rows += score_baseline(transcript, item, model=model)
@@ -256,8 +264,10 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
             r = req
         else:
             r = parse_request(item.request_without_narration())
+            c4 = time.process_time()
             p = place_scenes(transcript, env, r, options=opts, model=model,
                              lossy=decoded.lossy, samples=decoded.samples)
+            cues_cpu = time.process_time() - c4
         resp = build_response(p, r, duration_sec=decoded.duration_sec, language="en",
                               request_id="req_bench")
         rows += score(resp, item.true_starts_ms, item=item.name, model=model, method=method,
@@ -265,7 +275,8 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
     stats = RunStats(item=item.name, model=model, audio_sec=decoded.duration_sec,
                      elapsed_sec=(t1 - t0) + (t3 - t1), transcribe_sec=t2 - t1,
                      peak_rss_mb=mem.peak / 1e6, cpu_sec=c3 - c0,
-                     threads=opts.cpu_threads or available_cpu_threads())
+                     threads=opts.cpu_threads or available_cpu_threads(),
+                     place_cpu_sec=c3 - c2, cues_cpu_sec=cues_cpu)
     return rows, stats, {"transcript": transcript, "envelope": env}
 
 
