@@ -398,8 +398,9 @@ def _fill_by_prefix(chosen: list[Candidate | None], seq: list[str], cue_toks: li
 
 
 def _heard_opening(tmap: TokenMap, pos: int) -> bool:
-    """The recogniser heard the sentence's first word and most of the next two exactly."""
-    return bool(tmap.exact[pos]) and tmap.support(pos, 3) >= 0.6
+    """The recogniser heard at least two of the sentence's first three words exactly (one
+    misheard word is stepped over by its length; more, and the opening was not heard)."""
+    return tmap.support(pos, 3) >= 0.6
 
 
 def _heard_run(tmap: TokenMap, start: int, step: int, *, limit: int = 400) -> int | None:
