@@ -27,6 +27,7 @@ def run_bench(*, models: list[str], out_dir: Path, preset: Preset = "full",
               options: AlignOptions | None = None, echo: Any = print,
               dev_speech: Path | None = None, synthetic: bool = True,
               human_conditions: tuple[str, ...] = HUMAN_CONDITIONS,
+              human_splits: tuple[str, ...] = ("tune", "held"),
               reuse_transcripts: bool = False) -> dict[str, Any]:
     """Build the corpus into ``out_dir``, align every item with every model, print tables.
 
@@ -37,6 +38,7 @@ def run_bench(*, models: list[str], out_dir: Path, preset: Preset = "full",
             ones. None: synthetic rows only.
         synthetic: score the synthetic corpus (off: human rows only).
         human_conditions: conditions of the human narrations (`dev_speech.CONDITIONS`).
+        human_splits: ``tune`` and/or ``held`` (the held-out part alone for a quicker look).
         reuse_transcripts: take recognitions kept in ``out_dir/transcripts`` from an earlier
             run instead of recognising again (the speed columns are then meaningless).
 
@@ -48,7 +50,7 @@ def run_bench(*, models: list[str], out_dir: Path, preset: Preset = "full",
     human: list[CorpusItem] = []
     if dev_speech is not None:
         human = load_dev_speech(out_dir / "dev-speech", root=dev_speech,
-                                conditions=human_conditions)
+                                conditions=human_conditions, splits=human_splits)
     if items:
         total_audio = sum(i.duration_sec for i in items)
         echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "

@@ -86,12 +86,14 @@ def price_timestamps_command(audio: Path, metadata: Path, tier: str) -> None:
                    "the repository) alone, without the synthetic corpus.")
 @click.option("--human-conditions", default="clean,noise+music,mp3", show_default=True,
               help="Conditions of the human narrations (clean, noise, music, noise+music, mp3).")
+@click.option("--human-splits", default="tune,held", show_default=True,
+              help="Parts of the human dev speech to score (held = held out, never tuned on).")
 @click.option("--reuse-transcripts", is_flag=True,
               help="Reuse recognitions kept in --out from an earlier run (speed columns then "
                    "meaningless).")
 def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path | None,
                              dev_speech: Path | None, human: bool, human_conditions: str,
-                             reuse_transcripts: bool) -> None:
+                             human_splits: str, reuse_transcripts: bool) -> None:
     """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus
     (and, with --dev-speech or --human, on human speech with hand-marked timing)."""
     from ..align.bench import run_bench
@@ -105,10 +107,13 @@ def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path
     if bad:
         raise click.BadParameter(f"unknown {bad}; allowed: {', '.join(CONDITIONS)}",
                                  param_hint="--human-conditions")
+    splits = tuple(x.strip() for x in human_splits.split(",") if x.strip())
+    if not splits or any(x not in ("tune", "held") for x in splits):
+        raise click.BadParameter("tune and/or held", param_hint="--human-splits")
     if human and dev_speech is None:
         dev_speech = default_root()
     with (contextlib.nullcontext(str(out_dir)) if out_dir is not None
           else tempfile.TemporaryDirectory(prefix="postprod-bench-")) as root:
         run_bench(models=names, out_dir=Path(root), echo=click.echo, preset=preset,
                   dev_speech=dev_speech, synthetic=not human, human_conditions=conds,
-                  reuse_transcripts=reuse_transcripts)
+                  human_splits=splits, reuse_transcripts=reuse_transcripts)
