@@ -104,7 +104,7 @@ SPOT_LEAD_SEC = 0.1
 """A spotted phrase's first phoneme is found this much after the true onset on average; the
 rough start is put that far before it (the onset search then finds the pause end)."""
 
-SPOT_MAX_WINDOW_SEC = 40.0
+SPOT_MAX_WINDOW_SEC = 30.0
 """Longest stretch searched for one phrase, seconds."""
 
 SPOT_CLEAR_DB = 25.0
