@@ -30,6 +30,9 @@ ONSET_REACH_SEC = 2.5
 """Farthest a cut's onset is searched after its recognised start, when the heard words say a
 pause lies there (a word that swallowed it), seconds."""
 
+MAX_SHIFT_MS = 1000.0
+"""A calibrated shift beyond this is not applied (its window is kept where it was)."""
+
 ANCHOR_ONLY_CONFIDENCE = 0.3
 """Highest confidence of a start inferred from an anchor phrase that does not open the scene."""
 
@@ -645,6 +648,11 @@ def place_scenes(
         cls = evidence_class(mode=mode, basis=r.kind or r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
                        snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
+        if abs(st.shift_ms) > MAX_SHIFT_MS:
+            # A class whose cuts were mostly wrong on the tuning set has a meaningless median:
+            # the cut stays where the evidence put it, inside the same (wide) window.
+            st = ClassStats(shift_ms=0.0, lo_ms=st.lo_ms + st.shift_ms,
+                            hi_ms=st.hi_ms + st.shift_ms, p250=st.p250, n=st.n)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue
