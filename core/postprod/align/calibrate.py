@@ -187,11 +187,13 @@ def _main_human(args: argparse.Namespace) -> None:
         root = Path(args.out or tmp)
         items = load_dev_speech(root / "dev-speech", root=args.human or None, splits=("tune",),
                                 conditions=HUMAN_CONDITIONS)
-        table: dict[str, dict[str, dict[str, float]]] = dict(synthetic)
+        # Models not refitted keep what the shipped table holds for them.
+        table: dict[str, dict[str, dict[str, float]]] = dict(shipped["models"])
         for model in models:
             human = fit(human_residual_rows(human_rows(items, model=model, root=root)))
             table[model] = widen(synthetic.get(model, {}), human)
-    command = f"{COMMAND}; {HUMAN_COMMAND.replace('tiny.en,base', ','.join(models))}"
+    previous = str(shipped.get("command", COMMAND))
+    command = f"{previous}; {HUMAN_COMMAND.replace('tiny.en,base', ','.join(models))}"
     Path(args.write).write_text(json.dumps(
         {"version": 1, "command": command, "nominal": 0.9,
          "corpus": "postprod.align.corpus preset 'dev', widened by the tuning part of the human "
