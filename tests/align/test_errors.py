@@ -154,6 +154,9 @@ def test_byte_limit_before_decoding(no_model, tmp_path) -> None:
     err = fail(big, {"scenes": scenes(1)}, tier="free")
     assert (err.code, err.field, err.allowed) == (
         "PAYLOAD_TOO_LARGE", "audio", "<= 5000000 bytes on the free tier")
+    # The message says how to fit: FLAC or MP3, with the minutes each holds.
+    assert "5 MB holds about 2 min of 16 kHz mono WAV but 4 min as FLAC" in err.message
+    assert "10 min as 64 kbit/s MP3" in err.message and "ffmpeg" in err.message
     err = fail(big.read_bytes(), {"scenes": scenes(1)}, tier="free")
     assert err.code == "PAYLOAD_TOO_LARGE"
     with pytest.raises(PostprodError, match="PAYLOAD_TOO_LARGE"):

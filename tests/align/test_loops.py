@@ -24,6 +24,14 @@ def test_single_word_and_three_word_loops() -> None:
     assert _text(drop_repetition_loops(_words("x " + "one two three " * 4 + "y"))) == "x y"
 
 
+def test_a_long_phrase_looped_three_times_goes() -> None:
+    loop = "I'm going to be able to do it, but "
+    words = _words("Clasp the screw. " + loop * 3 + "Which church do the")
+    assert _text(drop_repetition_loops(words)) == "Clasp the screw. Which church do the"
+    twice = "Clasp the screw. " + loop * 2 + "Which church"
+    assert _text(drop_repetition_loops(_words(twice))) == twice.strip()
+
+
 def test_what_a_narrator_repeats_is_kept() -> None:
     kept = ("No, no, no, she said. The trees need her, the trees need her more than you do. "
             "Far, far away, far, far away.")

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..contract.timestamps import TimestampsRequest, TimestampsResponse
 from .corpus import CorpusItem
+from .dev_speech import scored_error_ms, window_covers
 from .onset import energy_envelope
 from .operation import build_response, load_audio, parse_request
 from .options import AlignOptions
@@ -42,6 +43,9 @@ class SceneRow:
         shift_ms: calibrated shift included in est_ms.
         snr_db: local SNR at the refined onset, dB (None when not refined).
         lossy: the item's audio is lossily coded.
+        pause_ms: for pause-marked truth, the (start, end) ms of the pause in which any cut
+            is right (`err_ms` is then 0 inside it, else the distance to its nearer edge, and
+            `covered` means the window meets it); None for onset truth.
     """
 
     item: str
@@ -59,6 +63,7 @@ class SceneRow:
     shift_ms: float = 0.0
     snr_db: float | None = None
     lossy: bool = False
+    pause_ms: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class RunStats:
         peak_rss_mb: highest resident memory of the process while it ran, MB.
         cpu_sec: CPU seconds the process used for the same stages (all threads).
         threads: recogniser threads (the cores it may use).
+        place_cpu_sec: CPU seconds of the placement with narrationText (acoustic search
+            included; part of `cpu_sec`).
+        cues_cpu_sec: CPU seconds of the cues-only placement (not in `cpu_sec`: a request
+            runs one of the two).
     """
 
     item: str
@@ -83,6 +92,8 @@ class RunStats:
     peak_rss_mb: float
     cpu_sec: float = 0.0
     threads: int = 1
+    place_cpu_sec: float = 0.0
+    cues_cpu_sec: float = 0.0
 
     @property
     def rtf(self) -> float:
@@ -97,9 +108,10 @@ class RunStats:
 
 
 def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str, model: str,
-          method: str, placement: Placement | None = None, lossy: bool = False
-          ) -> list[SceneRow]:
-    """Per-scene rows of ``response`` against the truth (scene 0 is fixed and not scored)."""
+          method: str, placement: Placement | None = None, lossy: bool = False,
+          true_pauses_ms: list[tuple[int, int]] | None = None) -> list[SceneRow]:
+    """Per-scene rows of ``response`` against the truth (scene 0 is fixed and not scored);
+    ``true_pauses_ms``: pause-marked truth (see `SceneRow.pause_ms`)."""
     offset = response.meta.start_offset_ms
     rows = []
     for t in response.data.transitions:
@@ -107,14 +119,23 @@ def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str,
         est = t.at_ms - offset
         lo, hi = t.window.start_ms - offset, t.window.end_ms - offset
         truth = true_starts_ms[i]
+        pause = _pause(true_pauses_ms, i)
         p = placement.scenes[i] if placement is not None else None
         rows.append(SceneRow(item=item, model=model, method=method, index=i, true_ms=truth,
-                             est_ms=est, err_ms=est - truth, window_ms=(lo, hi),
-                             covered=lo <= truth <= hi, basis=t.basis,
+                             est_ms=est, err_ms=scored_error_ms(est, truth, pause),
+                             window_ms=(lo, hi), covered=window_covers((lo, hi), truth, pause),
+                             basis=t.basis, pause_ms=pause,
                              evidence_class=p.evidence_class if p else "",
                              confidence=t.confidence, shift_ms=p.shift_ms if p else 0.0,
                              snr_db=p.snr_db if p else None, lossy=lossy))
     return rows
+
+
+def _pause(pauses: list[tuple[int, int]] | None, i: int) -> tuple[int, int] | None:
+    if pauses is None:
+        return None
+    a, b = pauses[i]
+    return (int(a), int(b))
 
 
 def baseline_starts_ms(transcript: Transcript, request: TimestampsRequest) -> list[int | None]:
@@ -160,9 +181,13 @@ def score_baseline(transcript: Transcript, item: CorpusItem, *, model: str) -> l
     rows = []
     for i in range(1, n):
         truth = item.true_starts_ms[i]
+        pause = _pause(item.true_pauses_ms, i)
         rows.append(SceneRow(item=item.name, model=model, method="baseline", index=i,
-                             true_ms=truth, est_ms=est[i], err_ms=est[i] - truth,
-                             window_ms=(est[i], est[i]), covered=est[i] == truth,
+                             true_ms=truth, est_ms=est[i],
+                             err_ms=scored_error_ms(est[i], truth, pause),
+                             window_ms=(est[i], est[i]),
+                             covered=window_covers((est[i], est[i]), truth, pause),
+                             pause_ms=pause,
                              basis="startCue" if found[i] is not None else "interpolated",
                              evidence_class="", confidence=0.0))
     return rows
@@ -222,12 +247,14 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
                                           language=req.language_code,
                                           options=opts.transcribe_options())
         t2 = time.perf_counter()
+        c2 = time.process_time()
         env = energy_envelope(decoded.samples)
         placement = place_scenes(transcript, env, req, options=opts, model=model,
-                                 lossy=decoded.lossy)
+                                 lossy=decoded.lossy, samples=decoded.samples)
         t3 = time.perf_counter()
         c3 = time.process_time()
     rows: list[SceneRow] = []
+    cues_cpu = 0.0
     for method in methods:
         if method == "baseline":
             rows += score_baseline(transcript, item, model=model)
@@ -237,16 +264,19 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
             r = req
         else:
             r = parse_request(item.request_without_narration())
+            c4 = time.process_time()
             p = place_scenes(transcript, env, r, options=opts, model=model,
-                             lossy=decoded.lossy)
+                             lossy=decoded.lossy, samples=decoded.samples)
+            cues_cpu = time.process_time() - c4
         resp = build_response(p, r, duration_sec=decoded.duration_sec, language="en",
                               request_id="req_bench")
         rows += score(resp, item.true_starts_ms, item=item.name, model=model, method=method,
-                      placement=p, lossy=decoded.lossy)
+                      placement=p, lossy=decoded.lossy, true_pauses_ms=item.true_pauses_ms)
     stats = RunStats(item=item.name, model=model, audio_sec=decoded.duration_sec,
                      elapsed_sec=(t1 - t0) + (t3 - t1), transcribe_sec=t2 - t1,
                      peak_rss_mb=mem.peak / 1e6, cpu_sec=c3 - c0,
-                     threads=opts.cpu_threads or available_cpu_threads())
+                     threads=opts.cpu_threads or available_cpu_threads(),
+                     place_cpu_sec=c3 - c2, cues_cpu_sec=cues_cpu)
     return rows, stats, {"transcript": transcript, "envelope": env}
 
 

@@ -101,8 +101,8 @@ def load_audio(audio: AudioInput, *, tier: Tier) -> DecodedAudio:
     if size > lim.timestamps_audio_bytes:
         raise PayloadTooLarge(
             f"the audio file is {size} bytes, over the {tier} tier's limit of "
-            f"{lim.timestamps_audio_bytes} bytes", field="audio",
-            allowed=f"<= {lim.timestamps_audio_bytes} bytes on the {tier} tier")
+            f"{lim.timestamps_audio_bytes} bytes; {size_advice(lim.timestamps_audio_bytes)}",
+            field="audio", allowed=f"<= {lim.timestamps_audio_bytes} bytes on the {tier} tier")
     declared = probe_duration_sec(audio)
     if declared is not None:
         _check_duration(declared, tier=tier)
@@ -112,6 +112,29 @@ def load_audio(audio: AudioInput, *, tier: Tier) -> DecodedAudio:
         raise AudioEmpty("the audio holds no speech (it is silent)", field="audio",
                          allowed="audio with speech")
     return decoded
+
+
+WAV_BYTES_PER_MIN = 16_000 * 2 * 60
+"""16 kHz mono 16-bit PCM: 1.92 MB per minute."""
+
+FLAC_BYTES_PER_MIN = 1_100_000
+"""16 kHz mono speech as FLAC (lossless), measured on human narration: ≈ 1.1 MB per minute."""
+
+MP3_BYTES_PER_MIN = 64_000 // 8 * 60
+"""MP3 at 64 kbit/s: 0.48 MB per minute."""
+
+
+def size_advice(limit_bytes: int) -> str:
+    """How long a narration fits under ``limit_bytes`` as WAV, FLAC and MP3, and how to convert
+    (for the size-cap error: a 20-minute 16 kHz mono WAV is 38 MB)."""
+    def minutes(per_min: int) -> int:
+        return int(limit_bytes // per_min)
+
+    return (f"{limit_bytes / 1e6:g} MB holds about {minutes(WAV_BYTES_PER_MIN)} min of 16 kHz "
+            f"mono WAV but {minutes(FLAC_BYTES_PER_MIN)} min as FLAC (lossless) or "
+            f"{minutes(MP3_BYTES_PER_MIN)} min as 64 kbit/s MP3: convert it first, e.g. "
+            "`ffmpeg -i narration.wav -ac 1 -ar 16000 narration.flac` (or `-b:a 64k "
+            "narration.mp3`)")
 
 
 def _check_duration(seconds: float, *, tier: Tier) -> None:

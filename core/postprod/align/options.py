@@ -61,6 +61,10 @@ class AlignOptions:
     squeeze_factor: float = 0.4
     """A recognised word shorter than this × its expected length was squeezed by the
     recogniser; its start is likewise taken as its end minus its expected length."""
+    acoustic_search: bool = True
+    """Find scene openings the recogniser did not hear (skipped or misheard) with the phoneme
+    recogniser: the script's own first words (with narrationText) or the start cue (cues only),
+    scored against the audio (English only)."""
     snap_interpolated: bool = True
     """Move a scene whose cues were not found to the heard sentence start nearest to its
     proportional place (it stays `interpolated`, with the wide window)."""

@@ -10,6 +10,7 @@ import numpy as np
 from ..contract.common import ResultWarning
 from ..contract.timestamps import TimestampsRequest
 from ..media.audio import SAMPLE_RATE
+from .acoustic import Posteriors, Spot, phonemes, posteriors, spot_phrase
 from .calibration import ClassStats, evidence_class, stats_for
 from .matching import (
     TRUST_SIMILARITY,
@@ -22,12 +23,15 @@ from .matching import (
 )
 from .onset import Envelope, energy_envelope, find_onset
 from .options import AlignOptions
-from .text import Tokens, tokenize_text, tokenize_words
+from .text import Tokens, base_language, tokenize_text, tokenize_words
 from .transcribe import Transcript, Word
 
 ONSET_REACH_SEC = 2.5
 """Farthest a cut's onset is searched after its recognised start, when the heard words say a
 pause lies there (a word that swallowed it), seconds."""
+
+MAX_SHIFT_MS = 1000.0
+"""A calibrated shift beyond this is not applied (its window is kept where it was)."""
 
 ANCHOR_ONLY_CONFIDENCE = 0.3
 """Highest confidence of a start inferred from an anchor phrase that does not open the scene."""
@@ -83,6 +87,84 @@ class _Rough:
     evidence: float
     word_end: float = 0.0
     latest: float | None = None
+    kind: str = ""
+    """``"spotted"`` when the start came from the phoneme recogniser (calibration class)."""
+
+
+SPOT_MIN_SCORE = -3.2
+"""Lowest phrase score (mean relative log-probability per phoneme, `acoustic.Spot.score`) at
+which a phrase counts as found in the audio."""
+
+SPOT_MARGIN = 0.4
+
+CUE_TRUST_SCORE = 0.9
+"""A start cue matched in the transcript at this similarity or more is taken as heard (no
+acoustic check)."""
+"""A cue spotted in the audio is trusted over an anchor-derived start only when it explains the
+audio this much better (per phoneme) than its best rival more than a second away."""
+
+SPOT_LEAD_SEC = 0.1
+"""A spotted phrase's first phoneme is found this much after the true onset on average; the
+rough start is put that far before it (the onset search then finds the pause end)."""
+
+SPOT_MAX_WINDOW_SEC = 30.0
+"""Longest stretch searched for one phrase, seconds."""
+
+SPOT_CLEAR_DB = 25.0
+"""Level spread (90th − 10th percentile of frame levels, dB) above which a stretch counts as
+clear speech for the acoustic search; below it, a spotted opening is its own, weaker class
+(``spotted-noisy``) with its own, wider window."""
+
+SPOT_PHRASE_TOKENS = 6
+"""Words of a scene's first sentence (or of its start cue) scored acoustically."""
+
+
+class _Acoustic:
+    """Phrase spotting on the audio with the phoneme recogniser, computed only where needed."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+        self._post: list[Posteriors] = []
+
+    def _posteriors(self, lo: float, hi: float) -> Posteriors:
+        for p in self._post:
+            if p.start_sec <= lo + 1e-6 and p.start_sec + p.frames * 0.02 >= hi - 1e-6:
+                return p
+        p = posteriors(self.samples, start_sec=max(0.0, lo), end_sec=hi)
+        self._post.append(p)
+        return p
+
+    def clear(self, lo: float, hi: float) -> bool:
+        """Speech stands out of the background between ``lo`` and ``hi`` (seconds): the 90th
+        percentile of 20 ms frame levels lies `SPOT_CLEAR_DB` or more above the 10th. Under
+        noise or a music bed the phoneme recogniser explains a phrase about as well anywhere,
+        and a found opening is only weak evidence."""
+        a, b = int(max(0.0, lo) * SAMPLE_RATE), int(hi * SAMPLE_RATE)
+        x = self.samples[a:b]
+        hop = SAMPLE_RATE // 50
+        n = len(x) // hop
+        if n < 10:
+            return False
+        db = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop)), axis=1) + 1e-12)
+        p10, p90 = np.percentile(db, [10, 90])
+        return bool(p90 - p10 >= SPOT_CLEAR_DB)
+
+    def spot(self, words: list[str], lo: float, hi: float) -> tuple[Spot, float] | None:
+        """Best start of ``words`` between ``lo`` and ``hi`` (seconds) and its margin over the
+        best start more than 1 s away (per phoneme; 9 when there is none)."""
+        duration = len(self.samples) / SAMPLE_RATE
+        lo, hi = max(0.0, lo), min(duration, hi)
+        toks = phonemes(words)
+        if hi - lo < 0.3 or not toks:
+            return None
+        post = self._posteriors(lo, min(duration, hi + 0.3 * len(toks) + 1.0))
+        best = spot_phrase(post, toks, start_lo=lo, start_hi=hi)
+        if best is None:
+            return None
+        rivals = [spot_phrase(post, toks, start_lo=a, start_hi=b)
+                  for a, b in ((lo, best.start_sec - 1.0), (best.start_sec + 1.0, hi)) if b > a]
+        second = max((r.score for r in rivals if r is not None), default=best.score - 9.0)
+        return best, best.score - second
 
 
 def _sentence_starts_heard(transcript: Transcript, *, rate: float, opts: AlignOptions,
@@ -237,7 +319,8 @@ def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[
     tok_starts = np.array([word_starts[o] and (k == 0 or heard.owner[k - 1] != o)
                            for k, o in enumerate(heard.owner)], dtype=bool)
     cues, anchors = _candidates(index, cue_toks, anchor_toks, tok_starts, opts)
-    chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
+    chosen = _prefer_first(choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus),
+                           cues)
     chosen = _fill_by_prefix(chosen, heard.tokens, cue_toks, tok_starts)
     chosen = [_to_boundary(c, heard.tokens, cue, tok_starts) for c, cue in
               zip(chosen, cue_toks, strict=True)]
@@ -251,6 +334,31 @@ def _rough_from_cues(transcript: Transcript, heard: Tokens, cue_toks: list[list[
                   else max(start, transcript.words[heard.owner[c.anchor_pos]].end))
         out.append(_Rough(time=start, basis=c.basis, evidence=c.score, word_end=end,
                           latest=latest))
+    return out
+
+
+FIRST_OCCURRENCE_TOLERANCE = 0.1
+"""A start cue found twice between the previous scene and the chosen place (a narrator
+repeats "Whenever I find myself" within one paragraph) starts at its first occurrence unless
+the later one matches better by more than this similarity."""
+
+
+def _prefer_first(chosen: list[Candidate | None], cues: list[list[Candidate]]
+                  ) -> list[Candidate | None]:
+    """Each chosen start cue moved to its earliest near-equal occurrence after the previous
+    chosen scene (a scene starts where its opening words are first said)."""
+    out = list(chosen)
+    for i, c in enumerate(out):
+        if c is None or c.basis != "startCue":
+            continue
+        prev = next((x.pos for x in reversed(out[:i]) if x is not None), -1)
+        for e in sorted(cues[i], key=lambda x: x.pos):
+            if e.pos >= c.pos:
+                break
+            if (e.basis == "startCue" and e.pos > prev
+                    and e.score >= c.score - FIRST_OCCURRENCE_TOLERANCE):
+                out[i] = e
+                break
     return out
 
 
@@ -292,21 +400,117 @@ def _fill_by_prefix(chosen: list[Candidate | None], seq: list[str], cue_toks: li
     return out
 
 
+def _heard_opening(tmap: TokenMap, pos: int) -> bool:
+    """The recogniser heard at least two of the sentence's first three words exactly (one
+    misheard word is stepped over by its length; more, and the opening was not heard)."""
+    return tmap.support(pos, 3) >= 0.6
+
+
+def _heard_run(tmap: TokenMap, start: int, step: int, *, limit: int = 400) -> int | None:
+    """From script token ``start`` in direction ``step``, the first token heard exactly
+    together with its neighbour further on (a run of two: a lone common word may be paired
+    with the wrong copy)."""
+    k = start
+    n = len(tmap.exact)
+    for _ in range(limit):
+        if not 0 <= k < n:
+            return None
+        if tmap.exact[k] and 0 <= k + step < n and tmap.exact[k + step]:
+            return k
+        k += step
+    return None
+
+
+def _spot_in_script(acoustic: _Acoustic, transcript: Transcript, heard: Tokens,
+                    script: list[str], tmap: TokenMap, pos: int, *, floor: float = 0.0
+                    ) -> _Rough | None:
+    """The start of the script sentence at token ``pos``, found acoustically between the last
+    words heard before it and the first heard after its opening (the recogniser skipped or
+    misheard the opening), and after ``floor`` (the previous scene, seconds)."""
+    words = transcript.words
+    before = _heard_run(tmap, pos - 1, -1)
+    after = _heard_run(tmap, pos + 1, 1)
+    lo = max(floor, words[heard.owner[int(tmap.target[before])]].end if before is not None
+             else 0.0)
+    hi = (words[heard.owner[int(tmap.target[after])]].start if after is not None
+          else transcript.duration_sec)
+    if hi <= lo:
+        return None
+    hi = min(hi, lo + SPOT_MAX_WINDOW_SEC)
+    found = acoustic.spot(script[pos:pos + SPOT_PHRASE_TOKENS], lo - 0.2, hi)
+    if found is None or found[0].score < SPOT_MIN_SCORE:
+        return None
+    spot, margin = found
+    evidence = float(np.clip(1.0 + spot.score / 4.0, 0.0, 1.0)) * min(1.0, 0.5 + margin / 2)
+    kind = "spotted" if acoustic.clear(lo, hi) else "spotted-noisy"
+    return _Rough(time=max(0.0, spot.start_sec - SPOT_LEAD_SEC), basis="startCue",
+                  evidence=evidence, word_end=spot.start_sec + 0.2, kind=kind)
+
+
+def _spot_unheard_cues(rough: list[_Rough | None], cue_toks: list[list[str]],
+                       acoustic: _Acoustic, *, duration: float) -> list[_Rough | None]:
+    """Cues only: a scene whose start cue was not heard as such (placed by its anchor, by a
+    loose match, or not at all) is searched acoustically between the previous scene and its
+    anchor (or the next placed scene). The best-explained start replaces an unplaced scene;
+    it replaces a placed one when it lies elsewhere and explains the audio clearly better
+    (`SPOT_MARGIN`) than the cue scored where it was placed."""
+    out = list(rough)
+    for i in range(1, len(out)):
+        r = out[i]
+        if (r is not None and r.latest is None and r.basis == "startCue"
+                and r.evidence >= CUE_TRUST_SCORE):
+            continue
+        prev = next((x.time for x in reversed(out[:i]) if x is not None), 0.0)
+        nxt = next((x.time for x in out[i + 1:] if x is not None), duration)
+        if r is not None and r.latest is not None:
+            # Placed from an anchor inside the scene: the opening lies before that anchor.
+            hi = r.latest
+            lo = max(prev + 0.3, hi - SPOT_MAX_WINDOW_SEC)
+        else:
+            lo = prev + 0.3
+            hi = min(nxt, lo + SPOT_MAX_WINDOW_SEC)
+        words = cue_toks[i][:SPOT_PHRASE_TOKENS]
+        found = acoustic.spot(words, lo, hi)
+        if found is None or found[0].score < SPOT_MIN_SCORE:
+            continue
+        spot, margin = found
+        if r is not None:
+            if abs(spot.start_sec - SPOT_LEAD_SEC - r.time) < 0.5:
+                continue
+            here = acoustic.spot(words, r.time - 0.3, r.time + 0.5)
+            if here is not None and spot.score - here[0].score < SPOT_MARGIN:
+                continue
+        evidence = float(np.clip(1.0 + spot.score / 4.0, 0.0, 1.0)) * min(1.0, 0.5 + margin / 2)
+        kind = "spotted" if acoustic.clear(lo, hi) else "spotted-noisy"
+        out[i] = _Rough(time=max(prev + 0.05, spot.start_sec - SPOT_LEAD_SEC), basis="startCue",
+                        evidence=evidence, word_end=spot.start_sec + 0.2, kind=kind)
+    return out
+
+
 def _rough_from_script(transcript: Transcript, heard: Tokens, narration: str,
                        cue_toks: list[list[str]], anchor_toks: list[list[str]],
-                       opts: AlignOptions) -> list[_Rough | None]:
+                       opts: AlignOptions, acoustic: _Acoustic | None = None
+                       ) -> list[_Rough | None]:
     rate = speech_rate(transcript, opts)
     script = tokenize_text(narration, language=transcript.language)
     index = PhraseIndex(script.tokens)
     starts = _sentence_starts_text(narration, script)
     cues, anchors = _candidates(index, cue_toks, anchor_toks, starts, opts)
-    chosen = choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus)
+    chosen = _prefer_first(choose_monotonic(cues, anchors, anchor_bonus=opts.anchor_bonus),
+                           cues)
     tmap: TokenMap = map_script(script.tokens, heard.tokens)
     out: list[_Rough | None] = []
     for c in chosen:
         if c is None:
             out.append(None)
             continue
+        if acoustic is not None and not _heard_opening(tmap, c.pos):
+            floor = next((x.time for x in reversed(out) if x is not None), 0.0)
+            spotted = _spot_in_script(acoustic, transcript, heard, script.tokens, tmap, c.pos,
+                                      floor=floor + 0.3 if out else 0.0)
+            if spotted is not None:
+                out.append(spotted)
+                continue
         lead = c.lead_chars
         placed: _Rough | None = None
         for k in range(c.pos, min(len(script.tokens), c.pos + 12)):
@@ -360,8 +564,10 @@ def place_scenes(
     options: AlignOptions | None = None,
     model: str = "base",
     lossy: bool = False,
+    samples: np.ndarray | None = None,
 ) -> Placement:
-    """Place every scene of ``request`` on ``transcript`` (cheap; no recogniser runs).
+    """Place every scene of ``request`` on ``transcript`` (no speech recogniser runs; the
+    phoneme recogniser runs on the stretches where a scene's opening was not heard).
 
     Args:
         transcript: from `transcribe_words` on the same audio.
@@ -371,6 +577,8 @@ def place_scenes(
         options: alignment settings.
         model: the recogniser's name, to pick its calibration table.
         lossy: the audio came from a lossy codec (`DecodedAudio.lossy`), to pick its windows.
+        samples: the audio (16 kHz mono float32) for the acoustic search of unheard openings
+            when ``signal`` is an envelope; None (and an envelope) skips that search.
 
     Returns:
         Placement: one `ScenePlacement` per scene, in request order; scene 0 at 0 s.
@@ -384,6 +592,10 @@ def place_scenes(
     duration = transcript.duration_sec
     rough: list[_Rough | None]
     mode = "cues"
+    if samples is None and isinstance(signal, np.ndarray):
+        samples = signal
+    acoustic = (_Acoustic(samples) if samples is not None and opts.acoustic_search
+                and base_language(lang) == "en" else None)
     if heard.tokens:
         rough = _rough_from_cues(transcript, heard, cue_toks, anchor_toks, opts)
     else:
@@ -391,8 +603,10 @@ def place_scenes(
     if request.narration_text and opts.use_narration and heard.tokens:
         mode = "script"
         by_script = _rough_from_script(transcript, heard, request.narration_text, cue_toks,
-                                       anchor_toks, opts)
+                                       anchor_toks, opts, acoustic)
         rough = _merge(by_script, rough)
+    elif acoustic is not None:
+        rough = _spot_unheard_cues(rough, cue_toks, acoustic, duration=transcript.duration_sec)
 
     env: Envelope | None
     if signal is None or not opts.onset_refinement:
@@ -431,9 +645,14 @@ def place_scenes(
             if onset is not None:
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
-        cls = evidence_class(mode=mode, basis=r.basis, refined=refined)
+        cls = evidence_class(mode=mode, basis=r.kind or r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
                        snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
+        if abs(st.shift_ms) > MAX_SHIFT_MS:
+            # A class whose cuts were mostly wrong on the tuning set has a meaningless median:
+            # the cut stays where the evidence put it, inside the same (wide) window.
+            st = ClassStats(shift_ms=0.0, lo_ms=st.lo_ms + st.shift_ms,
+                            hi_ms=st.hi_ms + st.shift_ms, p250=st.p250, n=st.n)
         t = t + st.shift_ms / 1000.0
         if t <= last:
             continue

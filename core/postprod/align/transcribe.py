@@ -162,10 +162,12 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum() or ch == "'")
 
 
-def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats: int = 4
-                          ) -> list[Word]:
+def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats: int = 4,
+                          max_long_ngram: int = 16, long_repeats: int = 3) -> list[Word]:
     """``words`` without recogniser loops: an n-gram (n ≤ ``max_ngram``) said ``min_repeats``
-    or more times in a row ("sorry, I'm sorry, I'm sorry, …"; one more for single words).
+    or more times in a row ("sorry, I'm sorry, I'm sorry, …"; one more for single words), or
+    a longer one (n ≤ ``max_long_ngram``) said ``long_repeats`` times ("I'm going to be able
+    to do it, but" over and over, heard in noise where a person read something else).
 
     Whisper falls into such loops on noisy or music-laden windows; its stock remedy (resampling
     at higher temperatures) is random. Dropping the loop leaves a gap without words, which the
@@ -176,14 +178,15 @@ def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats:
     i = 0
     while i < len(words):
         best = 0  # words covered by a loop starting at i
-        for n in range(1, max_ngram + 1):
+        for n in range(1, max(max_ngram, max_long_ngram) + 1):
             gram = keys[i:i + n]
             if len(gram) < n or not all(gram):
                 break
             reps = 1
             while keys[i + reps * n: i + (reps + 1) * n] == gram:
                 reps += 1
-            if reps >= min_repeats + (1 if n == 1 else 0):
+            need = (min_repeats + (1 if n == 1 else 0) if n <= max_ngram else long_repeats)
+            if reps >= need:
                 best = max(best, reps * n)
         if best:
             drop[i:i + best] = [True] * best
