@@ -116,10 +116,16 @@ def build_compose_manifest(
             marker: dict[str, Any] = {"atSec": float(starts[i]), "name": scene.id[:200]}
             t = windows.get(scene.id) if i else None
             if t is not None:
-                marker["window"] = {"startSec": t.window.start_ms / 1000,
-                                    "endSec": t.window.end_ms / 1000}
-                marker["confidence"] = t.confidence
+                at = marker["atSec"]
+                lo, hi = t.window.start_ms / 1000, t.window.end_ms / 1000
                 marker["note"] = f"placed by {t.basis}"
+                if not lo <= at <= hi:
+                    # a start moved by hand: the range still shows the engine's window, stretched
+                    # to the cut the producer chose (a marker's range must hold the marker)
+                    marker["note"] += f"; moved by hand ({lo:.3f}–{hi:.3f} s was the 90 % window)"
+                    lo, hi = min(lo, at), max(hi, at)
+                marker["window"] = {"startSec": lo, "endSec": hi}
+                marker["confidence"] = t.confidence
             markers.append(marker)
     manifest = {
         "project": {"name": project_name, "fps": fps,

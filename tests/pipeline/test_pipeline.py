@@ -152,3 +152,16 @@ def test_sample_project_pipeline(sample_media):
         path = Path(otio.url_utils.filepath_from_url(clip.media_reference.target_url))
         assert path.is_file(), path
     assert result.response.data.summary.duration_sec == pytest.approx(45.24, abs=0.02)
+
+
+def test_a_start_moved_by_hand_keeps_a_marker_whose_range_holds_it():
+    moved = json.loads(json.dumps(TIMESTAMPS))
+    moved["data"]["scenes"][1]["startMs"] = 6100  # the producer nudged "valley" 280 ms later
+    req = build(timestamps=moved)
+    marker = req.markers[1]
+    assert (marker.at_sec, marker.window.start_sec, marker.window.end_sec) == (6.1, 5.66, 6.1)
+    assert "moved by hand" in marker.note
+    untouched = build().markers[1]
+    assert (untouched.window.start_sec, untouched.window.end_sec) == (5.66, 5.94)
+    assert "moved by hand" not in untouched.note
+    compose_otio(req)  # the manifest is valid and composes
