@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
@@ -90,11 +91,17 @@ def _edit_start(page: Page, row: int, value: int) -> None:
     for _attempt in range(10):
         _idle(page)
         expect(cell).to_be_attached(timeout=30_000)
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        assert box is not None
-        page.mouse.click(box["x"] + 20, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2)
-        if not grid.evaluate("g => g.contains(document.activeElement)"):
+        try:  # the grid may re-mount between any two of these steps: then try again
+            grid.scroll_into_view_if_needed(timeout=10_000)
+            box = grid.bounding_box()
+            if box is None:
+                continue
+            page.mouse.click(box["x"] + 20, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2)
+            focused = grid.evaluate("g => g.contains(document.activeElement)")
+        except PlaywrightError:
+            page.wait_for_timeout(500)
+            continue
+        if not focused:
             page.wait_for_timeout(500)
             continue
         page.keyboard.press("ArrowRight")  # id
@@ -225,7 +232,10 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     _idle(page)
     picked = page.get_by_text(re.compile(r"^Cut 3 starts \d+ ms")).inner_text()
     before_ms = int(re.search(r"starts (\d+) ms", picked).group(1))  # type: ignore[union-attr]
-    page.mouse.click(1350, 60)  # empty space, so the shortcut goes to the app
+    # the shortcut goes to the app once no widget holds the focus (a click on "empty space"
+    # can land on a plot, and a click on a plot picks the cut nearest to it)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    expect(page.get_by_role("combobox", name="Cut")).to_have_value(re.compile(r"cut 3: "))
     page.keyboard.press("ArrowRight")
     _idle(page)
     expect(page.get_by_test_id("stMetricValue").nth(3)).to_have_text("1", timeout=30_000)
