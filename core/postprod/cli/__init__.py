@@ -97,7 +97,7 @@ def _register() -> None:
     from importlib import import_module
 
     for name in ("compose_cmd", "describe_cmd", "timestamps_cmd", "service_cmd",
-                 "workbench_cmd"):
+                 "workbench_cmd", "notebooks_cmd"):
         try:
             import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
