@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from postprod.contract import TimestampsResponse, parse_model
 from postprod.research import (
     CutScore,
-    best_setting,
     coverage_curve,
     coverage_figure,
     error_along_file_figure,
     error_histogram_figure,
     evidence_figure,
+    honest_best,
     options_with,
     sample_media_dir,
     sample_truth,
@@ -98,13 +98,26 @@ def test_grid_and_options() -> None:
         options_with({"refine": True}, {})
 
 
-def test_best_setting_prefers_honest_coverage() -> None:
-    table = [{"setting": "a", "mae_ms": 10, "failures_over_2s": 0, "median_width_ms": 50,
-              "coverage_pct": 60.0},
-             {"setting": "b", "mae_ms": 30, "failures_over_2s": 0, "median_width_ms": 300,
-              "coverage_pct": 90.0}]
-    assert best_setting(table)["setting"] == "b"
-    assert best_setting(table[:1])["setting"] == "a"
+def test_best_is_honest_about_the_coverage_band() -> None:
+    table = [{"setting": "a", "n": 40, "mae_ms": 10, "p90_ms": 20, "failures_over_2s": 0,
+              "median_width_ms": 50, "coverage_pct": 60.0},
+             {"setting": "b", "n": 40, "mae_ms": 30, "p90_ms": 60, "failures_over_2s": 0,
+              "median_width_ms": 300, "coverage_pct": 90.0},
+             {"setting": "c", "n": 40, "mae_ms": 20, "p90_ms": 50, "failures_over_2s": 0,
+              "median_width_ms": 900, "coverage_pct": 99.0}]
+    chosen = honest_best(table)
+    assert chosen.setting == "b" and chosen.in_band and chosen.in_band_count == 1
+    assert chosen.summary().startswith("Best: b: MAE 30 ms")
+    # none in the band: the closest (c is 4 points above, a 25 below), flagged, said plainly
+    closest = honest_best([table[0], table[2]])
+    assert closest.setting == "c" and not closest.in_band
+    text = closest.summary()
+    assert text.startswith("NO setting reaches the 85–95 % coverage band")
+    assert "coverage runs from 60.0 to 99.0 %" in text and "too wide" in text
+    low = honest_best(table[:1])
+    assert low.setting == "a" and not low.in_band and "too narrow (overconfident)" in low.summary()
+    with pytest.raises(ValueError):
+        honest_best([])
 
 
 def _row(at: int, lo: int, hi: int, true: int) -> CutScore:
