@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from .calibration import snr_band
-from .corpus import Preset, build_corpus
+from .corpus import CorpusItem, Preset, build_corpus
+from .dev_speech import CONDITIONS, SOURCES, load_dev_speech
 from .evaluation import RunStats, SceneRow, evaluate_item, summarize
 from .options import AlignOptions
 from .transcribe import Transcript, Word
@@ -19,42 +20,135 @@ from .transcribe import Transcript, Word
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""
 
+HUMAN_CONDITIONS = ("clean", "noise+music", "mp3")
+"""Conditions of the human dev-speech narrations the bench scores."""
+
 def run_bench(*, models: list[str], out_dir: Path, preset: Preset = "full",
-              options: AlignOptions | None = None, echo: Any = print) -> dict[str, Any]:
+              options: AlignOptions | None = None, echo: Any = print,
+              dev_speech: Path | None = None, synthetic: bool = True,
+              human_conditions: tuple[str, ...] = HUMAN_CONDITIONS,
+              reuse_transcripts: bool = False) -> dict[str, Any]:
     """Build the corpus into ``out_dir``, align every item with every model, print tables.
 
     Args:
         preset: the corpus preset (``quick``, ``full`` or ``hour``).
+        dev_speech: the human dev-speech folder (`dev_speech.load_dev_speech`); its rows
+            (tune and held-out, per source and condition) are printed beside the synthetic
+            ones. None: synthetic rows only.
+        synthetic: score the synthetic corpus (off: human rows only).
+        human_conditions: conditions of the human narrations (`dev_speech.CONDITIONS`).
+        reuse_transcripts: take recognitions kept in ``out_dir/transcripts`` from an earlier
+            run instead of recognising again (the speed columns are then meaningless).
 
     Returns:
         ``{"rows": [...], "runs": [...], "summary": {...}}`` (also written to
         ``out_dir/bench_timestamps.json``).
     """
-    items = build_corpus(out_dir / "corpus", preset=preset)
-    total_audio = sum(i.duration_sec for i in items)
-    echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "
-         f"({', '.join(f'{i.name} {i.duration_sec / 60:.1f} min' for i in items)})")
+    items = build_corpus(out_dir / "corpus", preset=preset) if synthetic else []
+    human: list[CorpusItem] = []
+    if dev_speech is not None:
+        human = load_dev_speech(out_dir / "dev-speech", root=dev_speech,
+                                conditions=human_conditions)
+    if items:
+        total_audio = sum(i.duration_sec for i in items)
+        echo(f"corpus: {len(items)} narrations, {total_audio / 60:.1f} min "
+             f"({', '.join(f'{i.name} {i.duration_sec / 60:.1f} min' for i in items)})")
+    if human:
+        echo(f"human dev speech ({dev_speech}): {len(human)} narrations, "
+             f"{sum(i.duration_sec for i in human) / 60:.1f} min")
     rows: list[SceneRow] = []
     runs: list[RunStats] = []
+    hrows: list[SceneRow] = []
+    hruns: list[RunStats] = []
     for model in models:
-        for item in items:
-            r, stats, extra = evaluate_item(item, model=model, options=options)
-            rows += r
-            save_transcript(extra["transcript"],
-                             out_dir / "transcripts" / f"{model}-{item.name}.json")
-            runs.append(stats)
-            echo(f"  {model:8s} {item.name:12s} {stats.audio_sec / 60:5.1f} min  "
+        for item in items + human:
+            kept = out_dir / "transcripts" / f"{model}-{item.name}.json"
+            r, stats, extra = evaluate_item(
+                item, model=model, options=options,
+                transcript=load_transcript(kept) if reuse_transcripts and kept.is_file()
+                else None)
+            save_transcript(extra["transcript"], kept)
+            if item.spec is None:
+                hrows += r
+                hruns.append(stats)
+            else:
+                rows += r
+                runs.append(stats)
+            echo(f"  {model:8s} {item.name:22s} {stats.audio_sec / 60:5.1f} min  "
                  f"RTF {stats.rtf:.3f} (CPU {stats.cpu_rtf:.3f})  peak {stats.peak_rss_mb:.0f} MB")
-    summary = _table(rows, runs, models, echo)
-    _coverage(rows, models, echo)
-    long_items = [i for i in items if i.duration_sec >= 1200]
-    if long_items:
-        _drift(rows, long_items[0].name, models, echo)
+    summary: dict[str, Any] = {}
+    if items:
+        summary = _table(rows, runs, models, echo)
+        _coverage(rows, models, echo)
+        long_items = [i for i in items if i.duration_sec >= 1200]
+        if long_items:
+            _drift(rows, long_items[0].name, models, echo)
+    if human:
+        summary["human"] = _human_table(hrows, hruns, human, models, echo)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = {"rows": [asdict(r) for r in rows], "runs": [asdict(r) for r in runs],
+    result = {"rows": [asdict(r) for r in rows + hrows], "runs": [asdict(r) for r in runs + hruns],
               "summary": summary, "load": _load()}
     (out_dir / "bench_timestamps.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def _human_table(rows: list[SceneRow], runs: list[RunStats], items: list[CorpusItem],
+                 models: list[str], echo: Any) -> dict[str, Any]:
+    """Human dev-speech rows per model, split, source, condition and method, then the held-out
+    part pooled (clean, and mixed/coded variants)."""
+    meta = {i.name: i for i in items}
+    head = (f"{'model':8s} {'split':5s} {'source':6s} {'condition':12s} {'method':9s} "
+            f"{'n':>4s} {'med':>5s} {'≤100':>6s} {'≤250':>6s} {'≤500':>6s} {'>500':>5s} "
+            f"{'>2s':>4s} {'cover':>6s} {'width':>6s} {'RTF':>6s}")
+    echo("")
+    echo("human dev speech (pause-marked truth: error 0 inside the pause, else the distance "
+         "to it; cover = window meets the pause or holds the onset)")
+    echo(head)
+    echo("-" * len(head))
+    out: dict[str, Any] = {}
+
+    def line(model: str, split: str, source: str, cond: str, method: str,
+             sel: list[SceneRow], rtf: float | None) -> None:
+        s = summarize(sel)
+        if not s.get("n"):
+            return
+        s["over_500"] = int(sum(abs(r.err_ms) > 500 for r in sel))
+        out[f"{model}/{split}/{source}/{cond}/{method}"] = s
+        cover = "-" if method == "baseline" else f"{s['coverage']:5.1f}%"
+        width = "-" if method == "baseline" else f"{s['width_ms']:.0f}"
+        echo(f"{model:8s} {split:5s} {source:6s} {cond:12s} {method:9s} {s['n']:4d} "
+             f"{s['median_ms']:5.0f} {s['within_100']:5.1f}% {s['within_250']:5.1f}% "
+             f"{s['within_500']:5.1f}% {s['over_500']:5d} {s['fail_2s']:4d} {cover:>6s} "
+             f"{width:>6s} {'-' if rtf is None else f'{rtf:6.3f}':>6s}")
+
+    for model in models:
+        for split in ("tune", "held"):
+            for source in SOURCES:
+                for cond in CONDITIONS:
+                    names = {n for n, i in meta.items()
+                             if i.split == split and i.source == source and i.condition == cond}
+                    if not names:
+                        continue
+                    mr = [r for r in runs if r.model == model and r.item in names]
+                    rtf = (sum(r.elapsed_sec for r in mr) / max(sum(r.audio_sec for r in mr),
+                                                                1e-9)) if mr else None
+                    for method in ("script", "cues", "baseline"):
+                        line(model, split, source, cond, method,
+                             [r for r in rows if r.model == model and r.item in names
+                              and r.method == method], rtf)
+        for split in ("tune", "held"):
+            for label, conds in (("clean", ("clean",)),
+                                 ("noise/music", ("noise", "music", "noise+music")),
+                                 ("mp3", ("mp3",))):
+                names = {n for n, i in meta.items() if i.split == split and i.condition in conds}
+                for method in ("script", "cues"):
+                    line(model, split, "all", label, method,
+                         [r for r in rows if r.model == model and r.item in names
+                          and r.method == method], None)
+    echo("")
+    echo("med = median |error| ms; >500 / >2s = cuts beyond 500 ms / 2 s; width = median window "
+         "width, ms; RTF = (decode + recognition + placement) / audio, model load excluded")
+    return out
 
 
 def save_transcript(transcript: Transcript, path: Path) -> None:

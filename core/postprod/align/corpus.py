@@ -97,6 +97,12 @@ class CorpusItem:
         duration_sec: audio length, seconds.
         spec: how it was made (None for a recording whose cuts were marked by hand).
         departures: what the narrator did differently from the script.
+        true_pauses_ms: None (onset truth), or per scene the (start, end) ms of the pause
+            before it in which any cut is right (hand marks that sit mid-pause); the end is
+            the onset in `true_starts_ms`.
+        source: ``synthetic``, or the dev-speech source (``timit``, ``moby``, ``mfa``).
+        split: ``tune`` or ``held`` for dev speech (never tuned on ``held``).
+        condition: ``clean``, ``noise``, ``music``, ``noise+music`` or ``mp3`` (dev speech).
     """
 
     name: str
@@ -106,6 +112,10 @@ class CorpusItem:
     duration_sec: float
     spec: ItemSpec | None
     departures: list[str] = field(default_factory=list)
+    true_pauses_ms: list[tuple[int, int]] | None = None
+    source: str = "synthetic"
+    split: str = ""
+    condition: str = ""
 
     def request_without_narration(self) -> dict[str, Any]:
         """The same request with `narrationText` left out (cues only)."""
@@ -235,11 +245,11 @@ def _active_rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(active)))) if len(active) else 1e-6
 
 
-def _music_bed(seconds: float, work: Path) -> np.ndarray:
+def _music_bed(seconds: float, work: Path, *, rate: int = RATE) -> np.ndarray:
     import soundfile as sf
 
     path = work / "bed.wav"
-    subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "3", str(path), "synth",
+    subprocess.run(["sox", "-n", "-r", str(rate), "-c", "3", str(path), "synth",
                     f"{seconds:.3f}", "sine", "196", "sine", "247", "sine", "294",
                     "tremolo", "0.25", "70", "remix", "-", "gain", "-n", "-12"],
                    check=True, capture_output=True)
@@ -381,13 +391,13 @@ def build_item(spec: ItemSpec, out_dir: Path) -> CorpusItem:
     return item
 
 
-def _write_lossy(mix: np.ndarray, stem: Path, delivery: str) -> Path:
-    """``mix`` (22.05 kHz float32, mono) encoded by ffmpeg as ``delivery`` (`DELIVERIES`)."""
+def _write_lossy(mix: np.ndarray, stem: Path, delivery: str, *, rate: int = RATE) -> Path:
+    """``mix`` (float32 mono at ``rate`` Hz) encoded by ffmpeg as ``delivery`` (`DELIVERIES`)."""
     if shutil.which("ffmpeg") is None:
         raise RuntimeError("ffmpeg is not installed (Debian package ffmpeg)")
     suffix, args = DELIVERIES[delivery]
     path = stem.with_suffix(suffix)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "1",
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", "1",
                     "-i", "-", *args, str(path)],
                    input=mix.astype(np.float32).tobytes(), check=True, capture_output=True)
     return path

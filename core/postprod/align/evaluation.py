@@ -11,6 +11,7 @@ import numpy as np
 
 from ..contract.timestamps import TimestampsRequest, TimestampsResponse
 from .corpus import CorpusItem
+from .dev_speech import scored_error_ms, window_covers
 from .onset import energy_envelope
 from .operation import build_response, load_audio, parse_request
 from .options import AlignOptions
@@ -42,6 +43,9 @@ class SceneRow:
         shift_ms: calibrated shift included in est_ms.
         snr_db: local SNR at the refined onset, dB (None when not refined).
         lossy: the item's audio is lossily coded.
+        pause_ms: for pause-marked truth, the (start, end) ms of the pause in which any cut
+            is right (`err_ms` is then 0 inside it, else the distance to its nearer edge, and
+            `covered` means the window meets it); None for onset truth.
     """
 
     item: str
@@ -59,6 +63,7 @@ class SceneRow:
     shift_ms: float = 0.0
     snr_db: float | None = None
     lossy: bool = False
+    pause_ms: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,10 @@ class RunStats:
 
 
 def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str, model: str,
-          method: str, placement: Placement | None = None, lossy: bool = False
-          ) -> list[SceneRow]:
-    """Per-scene rows of ``response`` against the truth (scene 0 is fixed and not scored)."""
+          method: str, placement: Placement | None = None, lossy: bool = False,
+          true_pauses_ms: list[tuple[int, int]] | None = None) -> list[SceneRow]:
+    """Per-scene rows of ``response`` against the truth (scene 0 is fixed and not scored);
+    ``true_pauses_ms``: pause-marked truth (see `SceneRow.pause_ms`)."""
     offset = response.meta.start_offset_ms
     rows = []
     for t in response.data.transitions:
@@ -107,14 +113,23 @@ def score(response: TimestampsResponse, true_starts_ms: list[int], *, item: str,
         est = t.at_ms - offset
         lo, hi = t.window.start_ms - offset, t.window.end_ms - offset
         truth = true_starts_ms[i]
+        pause = _pause(true_pauses_ms, i)
         p = placement.scenes[i] if placement is not None else None
         rows.append(SceneRow(item=item, model=model, method=method, index=i, true_ms=truth,
-                             est_ms=est, err_ms=est - truth, window_ms=(lo, hi),
-                             covered=lo <= truth <= hi, basis=t.basis,
+                             est_ms=est, err_ms=scored_error_ms(est, truth, pause),
+                             window_ms=(lo, hi), covered=window_covers((lo, hi), truth, pause),
+                             basis=t.basis, pause_ms=pause,
                              evidence_class=p.evidence_class if p else "",
                              confidence=t.confidence, shift_ms=p.shift_ms if p else 0.0,
                              snr_db=p.snr_db if p else None, lossy=lossy))
     return rows
+
+
+def _pause(pauses: list[tuple[int, int]] | None, i: int) -> tuple[int, int] | None:
+    if pauses is None:
+        return None
+    a, b = pauses[i]
+    return (int(a), int(b))
 
 
 def baseline_starts_ms(transcript: Transcript, request: TimestampsRequest) -> list[int | None]:
@@ -160,9 +175,13 @@ def score_baseline(transcript: Transcript, item: CorpusItem, *, model: str) -> l
     rows = []
     for i in range(1, n):
         truth = item.true_starts_ms[i]
+        pause = _pause(item.true_pauses_ms, i)
         rows.append(SceneRow(item=item.name, model=model, method="baseline", index=i,
-                             true_ms=truth, est_ms=est[i], err_ms=est[i] - truth,
-                             window_ms=(est[i], est[i]), covered=est[i] == truth,
+                             true_ms=truth, est_ms=est[i],
+                             err_ms=scored_error_ms(est[i], truth, pause),
+                             window_ms=(est[i], est[i]),
+                             covered=window_covers((est[i], est[i]), truth, pause),
+                             pause_ms=pause,
                              basis="startCue" if found[i] is not None else "interpolated",
                              evidence_class="", confidence=0.0))
     return rows
@@ -242,7 +261,7 @@ def evaluate_item(item: CorpusItem, *, model: str, options: AlignOptions | None 
         resp = build_response(p, r, duration_sec=decoded.duration_sec, language="en",
                               request_id="req_bench")
         rows += score(resp, item.true_starts_ms, item=item.name, model=model, method=method,
-                      placement=p, lossy=decoded.lossy)
+                      placement=p, lossy=decoded.lossy, true_pauses_ms=item.true_pauses_ms)
     stats = RunStats(item=item.name, model=model, audio_sec=decoded.duration_sec,
                      elapsed_sec=(t1 - t0) + (t3 - t1), transcribe_sec=t2 - t1,
                      peak_rss_mb=mem.peak / 1e6, cpu_sec=c3 - c0,

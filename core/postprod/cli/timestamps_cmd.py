@@ -113,14 +113,38 @@ def price_timestamps_command(audio: Path, metadata: Path, tier: str) -> None:
               help="Comma-separated recognisers to compare.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Keep the corpus and per-scene JSON here (default: temp).")
-def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path | None
-                             ) -> None:
-    """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus."""
+@click.option("--dev-speech", "dev_speech", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Also score human speech with hand-marked timing from this dev-speech folder "
+                   "(read where it lies; narrations built from it go under --out).")
+@click.option("--human", "human", is_flag=True,
+              help="Score the human dev speech (in --dev-speech, or the shared folder beside "
+                   "the repository) alone, without the synthetic corpus.")
+@click.option("--human-conditions", default="clean,noise+music,mp3", show_default=True,
+              help="Conditions of the human narrations (clean, noise, music, noise+music, mp3).")
+@click.option("--reuse-transcripts", is_flag=True,
+              help="Reuse recognitions kept in --out from an earlier run (speed columns then "
+                   "meaningless).")
+def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path | None,
+                             dev_speech: Path | None, human: bool, human_conditions: str,
+                             reuse_transcripts: bool) -> None:
+    """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus
+    (and, with --dev-speech or --human, on human speech with hand-marked timing)."""
     from ..align.bench import run_bench
     from ..align.corpus import Preset
+    from ..align.dev_speech import CONDITIONS, default_root
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     preset: Preset = "hour" if hour else ("quick" if quick else "full")
+    conds = tuple(c.strip() for c in human_conditions.split(",") if c.strip())
+    bad = [c for c in conds if c not in CONDITIONS]
+    if bad:
+        raise click.BadParameter(f"unknown {bad}; allowed: {', '.join(CONDITIONS)}",
+                                 param_hint="--human-conditions")
+    if human and dev_speech is None:
+        dev_speech = default_root()
     with (contextlib.nullcontext(str(out_dir)) if out_dir is not None
           else tempfile.TemporaryDirectory(prefix="postprod-bench-")) as root:
-        run_bench(models=names, out_dir=Path(root), echo=click.echo, preset=preset)
+        run_bench(models=names, out_dir=Path(root), echo=click.echo, preset=preset,
+                  dev_speech=dev_speech, synthetic=not human, human_conditions=conds,
+                  reuse_transcripts=reuse_transcripts)
