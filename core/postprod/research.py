@@ -565,8 +565,8 @@ def true_scene_spans(narration: str, sentences: Sequence[Mapping[str, Any]]
 
 def evidence_figure(*, image: Any, evidence: Any, title: str = "",
                     top_labels: int = 5) -> go.Figure:
-    """One image beside its visual evidence: the top classifier labels with probabilities and
-    the dominant named colours with their shares.
+    """One image beside its visual evidence: detected faces boxed on the image, the top
+    classifier labels with probabilities and the dominant named colours with their shares.
 
     Args:
         image: the image's pixels, np.ndarray [shape=(h, w, 3)], uint8 RGB.
@@ -591,6 +591,16 @@ def evidence_figure(*, image: Any, evidence: Any, title: str = "",
                          marker={"color": [c.name for c in colours],
                                  "line": {"width": 1, "color": "#333"}}),
                   row=1, col=3)
+    faces = list(getattr(evidence, "faces", []) or [])
+    width = int(getattr(evidence, "width", 0) or 0)
+    if faces and width:
+        # face boxes are in the analysed copy's pixels: scale them to the image shown
+        sx = image.shape[1] / width
+        sy = image.shape[0] / evidence.height
+        for f in faces:
+            fig.add_shape(type="rect", x0=f.x * sx, y0=f.y * sy, x1=(f.x + f.width) * sx,
+                          y1=(f.y + f.height) * sy, line={"color": "#ffd400", "width": 3},
+                          row=1, col=1)
     fig.update_xaxes(showticklabels=False, row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=1, col=1)
     fig.update_xaxes(range=[0, 1], row=1, col=2)
@@ -888,6 +898,12 @@ def worst_cuts_figure(*, cuts: Sequence[tuple[CutScore, Any, int]], sample_rate:
         fig.add_vline(x=0, line={"color": "#111", "width": 2}, row=i, col=1)
         fig.add_vline(x=cut.at_ms - cut.true_ms, line={"color": "#d1453b", "width": 2,
                                                         "dash": "dash"}, row=i, col=1)
+        off = cut.at_ms - cut.true_ms
+        if abs(off) > 2000:  # the run's cut lies outside the clip: point to it
+            fig.add_annotation(x=1990 if off > 0 else -1990, y=0, row=i, col=1,
+                               text=f"run's cut at {off / 1000:+.1f} s {'→' if off > 0 else '←'}",
+                               xanchor="right" if off > 0 else "left", showarrow=False,
+                               font={"color": "#d1453b"}, bgcolor="rgba(255,255,255,0.8)")
         fig.update_xaxes(range=[-2000, 2000], row=i, col=1)
         fig.update_yaxes(showticklabels=False, row=i, col=1)
     fig.update_xaxes(title_text="ms relative to the true cut (black); dashed: the run's cut",
@@ -939,7 +955,7 @@ def settings_table_figure(table: Sequence[Mapping[str, Any]], *, best: BestChoic
                 "fill_color": "#e4e8f0", "height": 28},
         cells={"values": values, "align": ["left"] + ["right"] * (len(keys) - 1),
                "fill_color": fills, "height": row_px}))
-    height = 110 + 30 + sum(row_px * n + 4 for n in lines)
+    height = 100 + 30 + sum(row_px * n for n in lines)
     subtitle = "" if best is None else (" — chosen row highlighted" + (
         "" if best.in_band else " (closest only: no setting in the coverage band)"))
     fig.update_layout(title=title + subtitle, height=height, width=1400,
@@ -1015,3 +1031,43 @@ def figure_png(fig: go.Figure, path: str | Path, *, width: int | None = None,
             finally:
                 browser.close()
     return out
+
+
+def affinity_figure(*, affinity: Any, units: Sequence[str], scene_labels: Sequence[str],
+                    spans: Sequence[tuple[int, int] | None],
+                    hits: Sequence[Sequence[str | None]] | None = None,
+                    title: str = "Narration affinity: each scene's evidence against each unit"
+                    ) -> go.Figure:
+    """A heatmap of scene-to-unit affinity (rows: scenes, columns: narration units), each
+    scene's chosen units outlined, and the keyword that fired in a cell written in it.
+
+    Args:
+        affinity: np.ndarray [shape=(scenes, units)], e.g. the double-centred affinity the
+            segmentation uses (`postprod.describe.narration.centre`).
+        units: the units' text, in narration order (hover text).
+        scene_labels: one label per scene.
+        spans: per scene, the ``[first, last]`` unit indices it got (inclusive), or None.
+        hits: per scene and unit, the keyword behind the affinity (None: none).
+    """
+    import numpy as np
+
+    a = np.asarray(affinity, dtype=np.float64)
+    n, u = a.shape
+    text = [[(hits[i][j] or "") if hits is not None else "" for j in range(u)]
+            for i in range(n)]
+    hover = [[f"{scene_labels[i]} × u{j}: {a[i, j]:+.3f}<br>{_clip(units[j], 80)}"
+              for j in range(u)] for i in range(n)]
+    lim = float(np.abs(a).max()) if a.size else 1.0
+    fig = go.Figure(go.Heatmap(
+        z=a, x=[f"u{j}" for j in range(u)], y=list(scene_labels), colorscale="RdBu",
+        zmid=0, zmin=-lim, zmax=lim, text=text, texttemplate="%{text}",
+        hovertext=hover, hoverinfo="text", colorbar={"title": "affinity"}))
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        fig.add_shape(type="rect", x0=span[0] - 0.5, x1=span[1] + 0.5, y0=i - 0.5,
+                      y1=i + 0.5, line={"color": "#111", "width": 3})
+    fig.update_layout(title=title + " (outlined: the span each scene got)",
+                      height=160 + 42 * n, width=max(700, 160 + 46 * u),
+                      yaxis={"autorange": "reversed"}, xaxis_title="narration unit")
+    return fig

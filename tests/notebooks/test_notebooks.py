@@ -10,6 +10,7 @@ hold the same cells. The `.ipynb` is executed with nbclient in a kernel that run
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -32,7 +33,8 @@ CI_PARAMETERS = {
     "alignment_tuning": ('CORPUS = "auto"\nHUMAN_SOURCES = ["mfa"]\nHUMAN_SPLITS = ["held"]\n'
                          'PLACEMENT_ONLY = True\nWORST = 2\n'
                          'OPTIONS_OUT = "{out}/chosen_align_options.json"'),
-    "describe_inspection": "",
+    # the user's own images: a folder of renamed stills and a narration file
+    "describe_inspection": 'IMAGES_DIR = "{out}/stills"\nNARRATION_FILE = "{out}/script.txt"',
     "compose_walkthrough": "",
 }
 AFTER = {
@@ -45,6 +47,9 @@ AFTER = {
         "(controls['onset_refinement'].value != AlignOptions().onset_refinement)\n"
         "from postprod.align.options_file import read_options_file\n"
         "assert read_options_file(path)[1] == chosen_model"),
+    # picking another scene redraws the one-scene panel
+    "describe_inspection": ("picker.value = len(labels) - 1\n"
+                            "assert shown['scene'] == labels[-1] != labels[0], shown"),
 }
 
 
@@ -101,6 +106,14 @@ def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    if name == "describe_inspection":
+        stills = tmp_path / "stills"
+        stills.mkdir()
+        for k, jpg in enumerate(sorted((REPO / "sample_media" / "scenes").glob("*.jpg"))):
+            shutil.copyfile(jpg, stills / f"{k + 1:02d}_{jpg.stem}.jpg")
+        (tmp_path / "script.txt").write_text(
+            (REPO / "sample_media" / "narration.txt").read_text(encoding="utf-8"),
+            encoding="utf-8")
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     if CI_PARAMETERS[name]:
         nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
