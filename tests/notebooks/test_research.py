@@ -318,3 +318,16 @@ def test_human_dev_speech_truths(tmp_path: Path) -> None:
     assert all(c.pause_is_truth for c in mfa.cuts[1:])
     assert not any(c.pause_is_truth for c in timit.cuts)
     assert timit.audio.is_file() and timit.audio.parent == tmp_path
+
+
+def test_alignment_figure_labels_many_scenes_by_index_only() -> None:
+    from postprod.plots import alignment_figure
+
+    def labels(n: int) -> list[str]:
+        starts = [1000 * i for i in range(n)]
+        fig = alignment_figure(response=_response(starts, [(s - 50, s + 50)
+                                                           for s in starts[1:]]))
+        return [a.text for a in fig.layout.annotations if a.yref == "y domain"]
+
+    assert labels(3) == ["0: s0", "1: s1", "2: s2"]
+    assert labels(12) == [str(i) for i in range(12)]
