@@ -483,15 +483,42 @@ def coverage_figure(rows: Sequence[CutScore], *, levels: Sequence[float] = (
     return fig
 
 
-def table_figure(table: Sequence[Mapping[str, Any]], *, title: str = "") -> go.Figure:
-    """A plotly table of dict rows (same keys in every row)."""
+def table_figure(table: Sequence[Mapping[str, Any]], *, title: str = "",
+                 width_px: int = 1200) -> go.Figure:
+    """A plotly table of dict rows (same keys in every row): every row shown, long text
+    wrapped (never cut off), the figure as tall as its wrapped rows plus small margins."""
+    import textwrap
+
     if not table:
         return go.Figure(layout={"title": title})
     keys = list(table[0])
-    return go.Figure(go.Table(
-        header={"values": keys, "align": "left"},
-        cells={"values": [[row[k] for row in table] for k in keys], "align": "left"}),
-        layout={"title": title, "height": 120 + 28 * len(table)})
+
+    def text(v: Any) -> str:
+        return "–" if v is None else str(v)
+
+    # column widths by content (header included), then wrap each cell to its column
+    longest = [max(len(text(k)), *(len(text(r[k])) for r in table)) for k in keys]
+    weights = [min(max(n, 4), 70) for n in longest]
+    usable = width_px - 40
+    px = [usable * w / sum(weights) for w in weights]
+    chars = [max(6, int(p / 7.2)) for p in px]  # ~7 px per character at 12 px
+    cells = [[("<br>".join(textwrap.wrap(text(r[k]), c)) or text(r[k])) for r in table]
+             for k, c in zip(keys, chars, strict=True)]
+    heads = ["<b>" + "<br>".join(textwrap.wrap(str(k), c)) + "</b>"
+             for k, c in zip(keys, chars, strict=True)]
+    row_lines = [max(col[i].count("<br>") + 1 for col in cells) for i in range(len(table))]
+    head_lines = max(h.count("<br>") + 1 for h in heads)
+    line_px = 20
+    fig = go.Figure(go.Table(
+        columnwidth=px,
+        header={"values": heads, "align": "left", "fill_color": "#e4e8f0",
+                "height": line_px * head_lines + 8},
+        cells={"values": cells, "align": "left", "height": line_px}))
+    top = 50 if title else 10
+    height = top + 20 + line_px * head_lines + 8 + sum(line_px * n + 2 for n in row_lines)
+    fig.update_layout(title=title, height=height, width=width_px,
+                      margin={"l": 10, "r": 10, "t": top, "b": 10})
+    return fig
 
 
 def segmentation_figure(*, narration: str, units: Sequence[tuple[int, int]],

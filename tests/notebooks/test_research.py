@@ -331,3 +331,14 @@ def test_alignment_figure_labels_many_scenes_by_index_only() -> None:
 
     assert labels(3) == ["0: s0", "1: s1", "2: s2"]
     assert labels(12) == [str(i) for i in range(12)]
+
+
+def test_table_figure_is_tall_enough_for_every_wrapped_row() -> None:
+    rows = [{"setting": "x" * 150 + f" {i}", "mae_ms": i, "note": None} for i in range(8)]
+    fig = table_figure(rows, title="t")
+    cells = fig.data[0].cells.values
+    assert len(cells[0]) == 8 and cells[2][0] == "–"
+    lines = sum(max(col[i].count("<br>") + 1 for col in cells) for i in range(8))
+    assert lines > 8  # the long names wrapped
+    top, bottom = fig.layout.margin.t, fig.layout.margin.b
+    assert fig.layout.height - top - bottom >= 20 * lines + fig.data[0].header.height
