@@ -270,23 +270,41 @@ controls = {
                                         description="pause_weight", **slider),
 }
 tried = {}
+panel = widgets.HTML()
 
 
-def replot(**values):
-    """Place every narration under the sliders' values and redraw (recognition reused)."""
+def replot(change=None):
+    """Place every narration under the sliders' values and redraw (recognition reused): a
+    summary line and one bar per cut (signed error, ms; green when its window holds the
+    truth)."""
+    values = {k: c.value for k, c in controls.items()}
     changes = {k: v for k, v in values.items() if v != getattr(AlignOptions(), k)}
     scratch = Sweep(rows=[], responses={}, settings_of={}, recognised=sweep.recognised,
                     cost=[], truths=truths)
     rows = place_and_score(scratch, model=model, settings=changes, label="sliders")
     (summary,) = summarise(rows)
     tried.update(settings=changes, summary=summary)
-    print(f"MAE {summary['mae_ms']} ms, P90 {summary['p90_ms']} ms, within 250 ms "
-          f"{summary['within_250ms_pct']} %, coverage {summary['coverage_pct']} % "
-          f"(best: MAE {best.row['mae_ms']} ms, coverage {best.row['coverage_pct']} %)")
-    display(error_histogram_figure(rows, bin_ms=50))
+    bars = []
+    for r in rows:
+        e = max(-1000, min(1000, r.error_ms))
+        colour = "#2e9d5b" if r.in_window else "#d1453b"
+        left = 50 + min(0, e) / 20
+        bars.append(f"<div style='display:flex;align-items:center;height:13px;font-size:10px'>"
+                    f"<span style='width:190px;overflow:hidden'>{r.narration}/{r.scene_id}"
+                    f"</span><span style='position:relative;width:400px;height:9px;"
+                    f"background:#eee'><span style='position:absolute;left:{left}%;"
+                    f"width:{max(0.3, abs(e) / 20)}%;height:9px;background:{colour}'></span>"
+                    f"</span><span>&nbsp;{r.error_ms:+d} ms</span></div>")
+    panel.value = (
+        f"<p><b>MAE {summary['mae_ms']} ms</b>, P90 {summary['p90_ms']} ms, within 250 ms "
+        f"{summary['within_250ms_pct']} %, <b>coverage {summary['coverage_pct']} %</b> "
+        f"(best: MAE {best.row['mae_ms']} ms, coverage {best.row['coverage_pct']} %)</p>"
+        "<p>error per cut, ±1 s (green: the window holds the truth)</p>" + "".join(bars))
 
 
-panel = widgets.interactive_output(replot, controls)
+for control in controls.values():
+    control.observe(replot, names="value")
+replot()
 display(widgets.HBox([widgets.VBox(list(controls.values())), panel]))
 
 # %% [markdown]

@@ -28,12 +28,15 @@
 # or `IMAGES` to a list of paths, and `NARRATION` (or `NARRATION_FILE`) to your script.
 
 # %%
+import base64
+import html
+import io
 import json
 from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Markdown, display
+from IPython.display import display
 from PIL import Image, ImageOps
 
 from postprod.describe import (
@@ -205,25 +208,36 @@ if NARRATION:
 # %%
 picker = widgets.Dropdown(options=[(label, i) for i, label in enumerate(labels)], value=0,
                           description="scene")
+panel = widgets.HTML()
 shown = {}
 
 
-def show_scene(i):
-    """Everything the describer found and decided for scene ``i``."""
+def show_scene(change=None):
+    """Everything the describer found and decided for the picked scene, as HTML."""
+    i = picker.value
     ev, cue = evidence[i], cues[i]
     shown["scene"] = labels[i]
-    display(evidence_figure(image=pixels[i], evidence=ev, title=f"{labels[i]}: "
-                            f"{found_line(ev)}"))
-    lines = [f"**{style}**: {describe_from_evidence(ev, style=style, max_chars=MAX_CHARS)}"
-             for style in STYLES]
+    thumb = Image.fromarray(pixels[i])
+    thumb.thumbnail((360, 360))
+    buf = io.BytesIO()
+    thumb.convert("RGB").save(buf, format="JPEG", quality=85)
+    rows = [f"<b>{style}</b>: "
+            f"{html.escape(describe_from_evidence(ev, style=style, max_chars=MAX_CHARS))}"
+            for style in STYLES]
     if cue is not None:
-        lines.append(f"**span**: “{cue.span.text(NARRATION)}”")
-        lines.append(f"**start cue** “{cue.start_cue_text}”, affinity {cue.affinity:.3f}, "
-                     f"keyword {cue.keyword_hit or '-'}; {interpretation(ev, cue)}")
-    display(Markdown("\n\n".join(lines)))
+        rows.append(f"<b>span</b>: “{html.escape(cue.span.text(NARRATION))}”")
+        rows.append(f"<b>start cue</b> “{html.escape(cue.start_cue_text)}”, affinity "
+                    f"{cue.affinity:.3f}, keyword {html.escape(cue.keyword_hit or '-')}; "
+                    f"{html.escape(interpretation(ev, cue))}")
+    panel.value = (
+        f"<div style='display:flex;gap:16px'><img src='data:image/jpeg;base64,"
+        f"{base64.b64encode(buf.getvalue()).decode()}'/><div><p><b>{html.escape(labels[i])}"
+        f"</b>: {html.escape(found_line(ev))}</p><p>{'</p><p>'.join(rows)}</p></div></div>")
 
 
-display(picker, widgets.interactive_output(show_scene, {"i": picker}))
+picker.observe(show_scene, names="value")
+show_scene()
+display(widgets.VBox([picker, panel]))
 
 # %% [markdown]
 # ## What Scene Timestamps receives

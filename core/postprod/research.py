@@ -606,7 +606,21 @@ def evidence_figure(*, image: Any, evidence: Any, title: str = "",
 
     fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.35, 0.25],
                         subplot_titles=("image", "labels", "colours"))
-    fig.add_trace(go.Image(z=image), row=1, col=1)
+    # a JPEG data URI of a copy at most 640 px long (a `z` array of a 1000 px still is
+    # megabytes of JSON per figure: slow to send, and nbclient stalls on it inside a widget)
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    shown = PILImage.fromarray(np.asarray(image, dtype=np.uint8))
+    shown.thumbnail((640, 640))
+    buf = io.BytesIO()
+    shown.convert("RGB").save(buf, format="JPEG", quality=85)
+    fig.add_trace(go.Image(source="data:image/jpeg;base64,"
+                           + base64.b64encode(buf.getvalue()).decode("ascii")),
+                  row=1, col=1)
     labels = list(evidence.labels)[:top_labels][::-1]
     fig.add_trace(go.Bar(x=[s.probability for s in labels], y=[s.label for s in labels],
                          orientation="h", marker_color="#4a6fa5", showlegend=False,
@@ -622,8 +636,8 @@ def evidence_figure(*, image: Any, evidence: Any, title: str = "",
     width = int(getattr(evidence, "width", 0) or 0)
     if faces and width:
         # face boxes are in the analysed copy's pixels: scale them to the image shown
-        sx = image.shape[1] / width
-        sy = image.shape[0] / evidence.height
+        sx = shown.width / width
+        sy = shown.height / evidence.height
         for f in faces:
             fig.add_shape(type="rect", x0=f.x * sx, y0=f.y * sy, x1=(f.x + f.width) * sx,
                           y1=(f.y + f.height) * sy, line={"color": "#ffd400", "width": 3},
