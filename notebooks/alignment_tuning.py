@@ -12,184 +12,314 @@
 # ---
 
 # %% [markdown]
-# # Alignment tuning: Scene Timestamps under a grid of settings
+# # Alignment tuning: Scene Timestamps under every setting, on people's recordings
 #
-# Recognise each narration once per model (the expensive step), then place the scenes under
-# every combination of `AlignOptions` knobs (cheap) and score each cut against the truth:
-# error along the file, error histograms, each cut's 90 % window against the truth, and window
-# coverage against the nominal level. The last cell prints the settings to copy into a config.
+# Recognise each narration once per model (the expensive step), place the scenes under every
+# `AlignOptions` setting (cheap) and score each cut against hand-marked truth. You get: a table
+# of every setting, what each knob does on its own, an honest "best" (it says so when no
+# setting's windows cover 85–95 % of the true cuts), the worst cuts to listen to, sliders to
+# try placements by hand, and the chosen settings written to a file that
+# `postprod timestamps --options FILE` reads.
 #
-# Data, by the `CORPUS` parameter:
-# - `"sample"`: the sample project's narration (`sample_media/`, 45 s, measured truth);
-# - `"quick"`, `"full"`, `"dev"`: the benchmark corpus (`postprod.align.corpus`, synthesised
-#   into `CORPUS_DIR`; `full` is ≈45 min of audio with a 20-minute file);
-# - `"user"`: your own recording with its truth (`USER_AUDIO`, `USER_TRUTH` in the format of
-#   `sample_media/narration_truth.json`, `USER_METADATA` = the Scene Timestamps metadata).
-#
-# Defaults are small (one model, the sample narration: well under a minute on 2 cores).
+# **Corpus** (`CORPUS` below):
+# - `"human"`: the human dev speech folder (`shared/dev-speech` beside the repository, or
+#   `$POSTPROD_DEV_SPEECH`): TIMIT read sentences (onset truth), Moby-Dick chapters read for
+#   LibriVox and a spontaneous noisy recording (MFA), both with hand marks inside the pause
+#   (pause truth: a cut anywhere in the pause is exact). Tune on split `"tune"`, then check the
+#   choice on `"held"`.
+# - `"marked"`: **your own recordings** with marked starts, in `MARKED_DIR`: per narration
+#   `NAME.json` = `{"request": <Scene Timestamps metadata>, "trueStartsMs": [0, 5210, ...]}`
+#   (one true start per scene, ms from the start of the audio, scene 0 first) beside
+#   `NAME.wav` (or `.flac`, `.mp3`, `.m4a`, `.ogg`, `.opus`).
+# - `"synthetic"`: the synthetic bench (`postprod.align.corpus`, preset `SYNTHETIC_PRESET`:
+#   `"quick"`, `"dev"` or `"full"`), synthesised into `WORK_DIR`.
+# - `"sample"`: the sample project's 45 s narration (4 cuts: a smoke test, not a tuning set).
+# - `"auto"`: `"human"` when the folder is present, else `"sample"`.
 
 # %%
 import json
 import tempfile
-import time
+from pathlib import Path
 
-from postprod.align import (
-    AlignOptions,
-    build_response,
-    energy_envelope,
-    load_audio,
-    parse_request,
-    place_scenes,
-    transcribe_words,
-)
+import ipywidgets as widgets
+from IPython.display import Audio, Markdown, display
+
+from postprod.align import AlignOptions, load_audio
+from postprod.align.options_file import write_options_file
 from postprod.plots import alignment_figure, waveform_envelope
 from postprod.research import (
-    best_setting,
+    OPTION_RANGES,
+    RECOGNISER_FIELDS,
+    Sweep,
     coverage_figure,
+    cut_clip,
+    dev_speech_dir,
     error_along_file_figure,
     error_histogram_figure,
-    load_truth,
-    options_dict,
+    honest_best,
+    human_truths,
+    marked_truths,
     options_with,
+    place_and_score,
+    run_sweep,
     sample_truth,
-    score_cuts,
-    setting_label,
-    settings_grid,
+    settings_table_figure,
     summarise,
+    sweep_figure,
+    sweep_settings,
     table_figure,
     truth_from_corpus_item,
     windows_figure,
+    worst_cuts,
+    worst_cuts_figure,
 )
 
 # %% tags=["parameters"]
-CORPUS = "sample"  # "sample" | "quick" | "full" | "dev" | "user"
-CORPUS_DIR = None  # where the benchmark corpus is synthesised (None: a temp dir)
+CORPUS = "auto"  # "auto" | "human" | "marked" | "synthetic" | "sample"
+HUMAN_SOURCES = ["timit", "moby", "mfa"]  # any of them
+HUMAN_SPLITS = ["tune"]  # "tune" to choose, "held" to check the choice
+HUMAN_CONDITIONS = ["clean"]  # also "noise", "music", "noise+music", "mp3"
+MARKED_DIR = None  # your recordings: NAME.json + NAME.wav per narration
+SYNTHETIC_PRESET = "quick"  # "quick" | "dev" | "full"
+WORK_DIR = None  # where built narrations go (None: a temporary folder)
 MODELS = ["tiny.en"]  # add "base" (the product default) for the real comparison
-GRID = {  # AlignOptions fields and the values to try
-    "onset_refinement": [True, False],
-    "calibrated_windows": [True, False],
-    "use_narration": [True, False],
-}
-USER_AUDIO = None
-USER_TRUTH = None
-USER_METADATA = None
+SWEEP = "one-at-a-time"  # or "product" (every combination of RANGES: grows fast)
+RANGES = dict(OPTION_RANGES)  # every AlignOptions field; narrow or drop entries to taste
+PLACEMENT_ONLY = False  # True: skip the recogniser's options (one recognition per narration)
+WORST = 5  # cuts to listen to
+OPTIONS_OUT = "chosen_align_options.json"  # where the chosen settings are written
 
 # %% [markdown]
 # ## The narrations and their truth
 
 # %%
-if CORPUS == "sample":
-    truths = {"sample": sample_truth()}
-elif CORPUS == "user":
-    truths = {"user": load_truth(truth_path=USER_TRUTH, metadata_path=USER_METADATA,
-                                 audio_path=USER_AUDIO)}
-else:
+work_dir = Path(WORK_DIR or tempfile.mkdtemp(prefix="postprod-tuning-"))
+corpus = CORPUS
+if corpus == "auto":
+    corpus = "human" if dev_speech_dir() is not None else "sample"
+if corpus == "human":
+    folder = dev_speech_dir()
+    if folder is None:
+        raise FileNotFoundError("no dev speech folder: put it at ../shared/dev-speech beside "
+                                "the repository or set POSTPROD_DEV_SPEECH")
+    truths = human_truths(work_dir, root=folder, sources=HUMAN_SOURCES, splits=HUMAN_SPLITS,
+                          conditions=HUMAN_CONDITIONS)
+elif corpus == "marked":
+    truths = marked_truths(MARKED_DIR)
+elif corpus == "synthetic":
     from postprod.align.corpus import build_corpus
 
-    corpus_dir = CORPUS_DIR or tempfile.mkdtemp(prefix="postprod-corpus-")
-    started = time.perf_counter()
-    items = build_corpus(corpus_dir, preset=CORPUS)
-    print(f"corpus {CORPUS!r} built in {time.perf_counter() - started:.1f} s in {corpus_dir}")
-    truths = {item.name: truth_from_corpus_item(item) for item in items}
+    truths = {item.name: truth_from_corpus_item(item)
+              for item in build_corpus(work_dir, preset=SYNTHETIC_PRESET)}
+elif corpus == "sample":
+    truths = {"sample": sample_truth()}
+else:
+    raise ValueError(f"CORPUS must be auto, human, marked, synthetic or sample, not {CORPUS!r}")
 
-for name, truth in truths.items():
-    print(f"{name}: {truth.audio.name}, {truth.duration_ms / 1000:.1f} s, "
-          f"{len(truth.cuts)} scenes, narrationText: {'narrationText' in truth.metadata}")
+table_figure([{"narration": name, "audio": truth.audio.name,
+               "seconds": round(truth.duration_ms / 1000, 1), "scenes": len(truth.cuts),
+               "truth": ("pause (hand marks in the pause)" if any(c.pause_is_truth
+                                                                  for c in truth.cuts)
+                         else "onset of the first word"),
+               "narrationText": "narrationText" in truth.metadata}
+              for name, truth in truths.items()],
+             title=f"Corpus: {corpus} ({sum(len(t.cuts) - 1 for t in truths.values())} cuts)")
 
 # %% [markdown]
-# ## Recognise once per model and narration, place under every setting
+# ## Recognise once per model and recogniser setting, place under every setting
+# `one-at-a-time` moves each option through its range with every other option at its default:
+# what each knob does on its own. The recogniser's options (`beam_size`, `chunk_sec`,
+# `vad_filter`, `condition_on_previous_text`, `gap_fill_sec`) cost one recognition per value;
+# all the others only re-place.
 
 # %%
-grid = settings_grid(**GRID)
-rows = []
-responses = {}
-settings_of = {}  # label -> {"model": ..., **AlignOptions fields}
-cost = []
-for model in MODELS:
-    for name, truth in truths.items():
-        request = parse_request(truth.metadata)
-        decoded = load_audio(str(truth.audio), tier="enterprise")
-        started = time.perf_counter()
-        transcript = transcribe_words(decoded.samples, model=model,
-                                      language=request.language_code,
-                                      options=AlignOptions().transcribe_options())
-        recognised = time.perf_counter() - started
-        envelope = energy_envelope(decoded.samples)
-        started = time.perf_counter()
-        for settings in grid:
-            options = options_with(AlignOptions(), settings)
-            label = setting_label({"model": model, **settings})
-            settings_of[label] = {"model": model, **settings}
-            placement = place_scenes(transcript, envelope, request, options=options,
-                                     model=model)
-            response = build_response(placement, request, duration_sec=decoded.duration_sec,
-                                      language=request.language_code or transcript.language,
-                                      request_id="req_notebook")
-            responses[(label, name)] = response
-            rows += score_cuts(response=response, truth=truth, setting=label)
-        placing = (time.perf_counter() - started) / len(grid)
-        cost.append({"model": model, "narration": name,
-                     "audio_s": round(decoded.duration_sec, 1),
-                     "recognise_s": round(recognised, 2),
-                     "real_time_factor": round(recognised / decoded.duration_sec, 3),
-                     "place_ms_per_setting": round(1000 * placing, 1)})
-table_figure(cost, title="Cost per narration (model load excluded)")
+ranges = {k: v for k, v in RANGES.items() if not (PLACEMENT_ONLY and k in RECOGNISER_FIELDS)}
+settings = sweep_settings(ranges, mode=SWEEP)
+print(f"{len(settings)} settings x {len(MODELS)} model(s) x {len(truths)} narration(s)")
+sweep = run_sweep(truths=truths, models=MODELS, settings=settings)
+table = summarise(sweep.rows)
+best = honest_best(table)
+table_figure(sweep.cost, title="Recogniser passes (model load excluded)")
 
 # %% [markdown]
-# ## Error per scene along the file
+# ## The honest best
+# Lowest error among the settings whose 90 % windows hold 85–95 % of the true cuts. When none
+# does, it says so and shows the closest: such a "best" is not a default to adopt.
+
+# %%
+display(Markdown(("### " if best.in_band else "### ⚠ ") + best.summary()))
+
+# %%
+settings_table_figure(table, best=best)
+
+# %%
+if SWEEP == "one-at-a-time":
+    display(sweep_figure(table))
+
+# %% [markdown]
+# ## Error along the file, and its distribution (defaults against the best)
 # A drift shows as errors that grow with time; early recogniser starts as a negative bias.
 
 # %%
-error_along_file_figure(rows)
+defaults_label = next(label for label, st in sweep.settings_of.items()
+                      if st == {"model": MODELS[0]})
+shown = [defaults_label] + ([best.setting] if best.setting != defaults_label else [])
+focus = [r for r in sweep.rows if r.setting in shown]
+error_along_file_figure(focus)
 
 # %%
-error_histogram_figure(rows, bin_ms=50)
+error_histogram_figure(focus, bin_ms=50)
 
 # %% [markdown]
-# ## Each cut's window against the truth
-# 0 is the true cut (the first word's onset); grey is the pause before it, where any cut is
-# editorially right; the bar is the 90 % window (green when it holds the truth).
+# ## Each cut's window against the truth (the best setting)
+# 0 is the true cut; grey is the pause before it (where any cut is editorially right; with
+# pause truth, exact); the bar is the 90 % window, green when it holds the truth.
 
 # %%
-windows_figure(rows)
+windows_figure([r for r in sweep.rows if r.setting == best.setting])
 
 # %% [markdown]
 # ## Coverage versus nominal level
-# The windows are 90 % intervals: at 0.9 the curve should sit near 0.9. Other levels scale the
-# window's sides as a normal error would; a curve far from the diagonal means the error shape
-# is not normal (e.g. a heavy tail of misses). With few cuts the curve moves in big steps.
+# At 0.9 the curve should sit near 0.9. Other levels scale the window's sides as a normal
+# error would; a curve far from the diagonal means the error shape is not normal.
 
 # %%
-coverage_figure(rows)
+coverage_figure(focus)
+
+# %% [markdown]
+# ## The worst cuts, to listen to
+# ±2 s of narration around each true cut (black line); the run's cut is dashed. Confidence is a
+# triage order, not a substitute for listening.
+
+# %%
+audio_cache = {}
+clips = []
+for cut in worst_cuts(sweep.rows, setting=best.setting, count=WORST):
+    if cut.narration not in audio_cache:
+        audio_cache[cut.narration] = load_audio(str(truths[cut.narration].audio),
+                                                tier="enterprise").samples
+    clip, start_ms = cut_clip(samples=audio_cache[cut.narration], sample_rate=16000,
+                              at_ms=cut.true_ms, pad_sec=2.0)
+    clips.append((cut, clip, start_ms))
+worst_cuts_figure(cuts=clips)
+
+# %%
+for cut, clip, start_ms in clips:
+    scene = truths[cut.narration].metadata["scenes"][cut.scene_index]
+    display(Markdown(f"**{cut.narration} / {cut.scene_id}** (scene {cut.scene_index}): cut "
+                     f"{cut.error_ms:+d} ms from the truth, window "
+                     f"{'holds' if cut.in_window else 'MISSES'} it, basis {cut.basis}; cue "
+                     f"“{scene.get('startCueText', '')}”. Clip starts at "
+                     f"{start_ms / 1000:.2f} s, the true cut is at {cut.true_ms / 1000:.2f} s."))
+    display(Audio(clip, rate=16000))
+    if abs(cut.at_ms - cut.true_ms) > 1500:  # the run's cut is outside that clip: hear it too
+        there, there_ms = cut_clip(samples=audio_cache[cut.narration], sample_rate=16000,
+                                   at_ms=cut.at_ms, pad_sec=2.0)
+        display(Markdown(f"…and ±2 s around where the run cut ({cut.at_ms / 1000:.2f} s):"))
+        display(Audio(there, rate=16000))
 
 # %% [markdown]
 # ## One run in the workbench's picture
 # The best setting on the first narration: envelope, scene bands, every cut's window.
 
 # %%
-table = summarise(rows)
-best = best_setting(table)
 first = next(iter(truths))
-truth = truths[first]
-decoded = load_audio(str(truth.audio), tier="enterprise")
-env = waveform_envelope(samples=decoded.samples, sample_rate=16000)
-alignment_figure(response=responses[(best["setting"], first)], envelope=env,
-                 cue_texts=[s["startCueText"] for s in truth.metadata["scenes"]])
+samples = audio_cache.get(first)
+if samples is None:
+    samples = load_audio(str(truths[first].audio), tier="enterprise").samples
+alignment_figure(response=sweep.responses[(best.setting, first)],
+                 envelope=waveform_envelope(samples=samples, sample_rate=16000),
+                 cue_texts=[s.get("startCueText", "") for s in truths[first].metadata["scenes"]])
 
 # %% [markdown]
-# ## The settings table, and the settings to copy into a config
-# Best = lowest MAE among the settings whose window coverage is honest (85–95 %); with the
-# few cuts of the sample narration, prefer a corpus run (`CORPUS = "quick"` or `"full"`)
-# before changing a default.
+# ## Try placements by hand
+# Sliders for the placement options (cheap: the recognition is reused), starting from the
+# best setting; each change re-places every narration and redraws. The recogniser's options
+# need a new recognition: change them in `RANGES` and rerun the sweep instead.
 
 # %%
-table_figure(table, title="Scene cuts per setting (ms; shares in %)")
+model = sweep.settings_of[best.setting]["model"]
+start = options_with(AlignOptions(), {k: v for k, v in sweep.settings_of[best.setting].items()
+                                      if k != "model"})
+slider = {"continuous_update": False, "style": {"description_width": "170px"},
+          "layout": {"width": "460px"}}
+controls = {
+    "onset_refinement": widgets.Checkbox(value=start.onset_refinement,
+                                         description="onset_refinement"),
+    "calibrated_windows": widgets.Checkbox(value=start.calibrated_windows,
+                                           description="calibrated_windows"),
+    "use_narration": widgets.Checkbox(value=start.use_narration, description="use_narration"),
+    "min_cue_score": widgets.FloatSlider(value=start.min_cue_score, min=0.3, max=0.95,
+                                         step=0.02, description="min_cue_score", **slider),
+    "candidates_per_scene": widgets.IntSlider(value=start.candidates_per_scene, min=1, max=12,
+                                              description="candidates_per_scene", **slider),
+    "anchor_bonus": widgets.FloatSlider(value=start.anchor_bonus, min=0, max=1, step=0.05,
+                                        description="anchor_bonus", **slider),
+    "onset_search_before": widgets.FloatSlider(value=start.onset_search_before, min=0.1,
+                                               max=1.5, step=0.05,
+                                               description="onset_search_before (s)", **slider),
+    "onset_search_after": widgets.FloatSlider(value=start.onset_search_after, min=0.1, max=1.5,
+                                              step=0.05, description="onset_search_after (s)",
+                                              **slider),
+    "min_pause_sec": widgets.FloatSlider(value=start.min_pause_sec, min=0.03, max=0.4,
+                                         step=0.01, description="min_pause_sec (s)", **slider),
+    "expected_shift_sec": widgets.FloatSlider(value=start.expected_shift_sec, min=-0.1,
+                                              max=0.3, step=0.01,
+                                              description="expected_shift_sec (s)", **slider),
+    "pause_weight": widgets.FloatSlider(value=start.pause_weight, min=0, max=2, step=0.1,
+                                        description="pause_weight", **slider),
+}
+tried = {}
+panel = widgets.HTML()
+
+
+def replot(change=None):
+    """Place every narration under the sliders' values and redraw (recognition reused): a
+    summary line and one bar per cut (signed error, ms; green when its window holds the
+    truth)."""
+    values = {k: c.value for k, c in controls.items()}
+    changes = {k: v for k, v in values.items() if v != getattr(AlignOptions(), k)}
+    scratch = Sweep(rows=[], responses={}, settings_of={}, recognised=sweep.recognised,
+                    cost=[], truths=truths)
+    rows = place_and_score(scratch, model=model, settings=changes, label="sliders")
+    (summary,) = summarise(rows)
+    tried.update(settings=changes, summary=summary)
+    bars = []
+    for r in rows:
+        e = max(-1000, min(1000, r.error_ms))
+        colour = "#2e9d5b" if r.in_window else "#d1453b"
+        left = 50 + min(0, e) / 20
+        bars.append(f"<div style='display:flex;align-items:center;height:13px;font-size:10px'>"
+                    f"<span style='width:190px;overflow:hidden'>{r.narration}/{r.scene_id}"
+                    f"</span><span style='position:relative;width:400px;height:9px;"
+                    f"background:#eee'><span style='position:absolute;left:{left}%;"
+                    f"width:{max(0.3, abs(e) / 20)}%;height:9px;background:{colour}'></span>"
+                    f"</span><span>&nbsp;{r.error_ms:+d} ms</span></div>")
+    panel.value = (
+        f"<p><b>MAE {summary['mae_ms']} ms</b>, P90 {summary['p90_ms']} ms, within 250 ms "
+        f"{summary['within_250ms_pct']} %, <b>coverage {summary['coverage_pct']} %</b> "
+        f"(best: MAE {best.row['mae_ms']} ms, coverage {best.row['coverage_pct']} %)</p>"
+        "<p>error per cut, ±1 s (green: the window holds the truth)</p>" + "".join(bars))
+
+
+for control in controls.values():
+    control.observe(replot, names="value")
+replot()
+display(widgets.HBox([widgets.VBox(list(controls.values())), panel]))
+
+# %% [markdown]
+# ## The chosen settings, as a file
+# `postprod timestamps NARRATION --metadata META.json --options chosen_align_options.json` runs
+# with them (its model too, unless `--model` is given). The file records how they scored and
+# whether the windows were honest on this corpus.
 
 # %%
-for row in table:
-    print(json.dumps(row))
-chosen = dict(settings_of[best["setting"]])
-print("\nbest:", best["setting"])
-model = chosen.pop("model")
-config = {"model": model, **options_dict(options_with(AlignOptions(), chosen))}
-print(json.dumps(config, indent=2))
+chosen = dict(sweep.settings_of[best.setting])
+chosen_model = chosen.pop("model")
+path = write_options_file(
+    OPTIONS_OUT, options=options_with(AlignOptions(), chosen), model=chosen_model,
+    measured={"corpus": corpus, "narrations": sorted(truths), "setting": best.setting,
+              "in_coverage_band": best.in_band, "band_pct": list(best.band),
+              **{k: v for k, v in best.row.items() if k != "setting"}})
+print(f"written {Path(path).resolve()}")
+print(json.dumps(json.loads(Path(path).read_text())["measured"], indent=1))

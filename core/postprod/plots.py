@@ -116,7 +116,8 @@ def alignment_figure(
         x0 = starts[i] / 1000
         x1 = starts[i + 1] / 1000 if i + 1 < len(scenes) else max(end_sec, x0)
         fig.add_vrect(x0=x0, x1=x1, fillcolor=band_colours[i % 2], line_width=0, row=1, col=1)
-        fig.add_annotation(x=(x0 + x1) / 2, y=1.0, yref="y domain", text=f"{i}: {scene.id}",
+        fig.add_annotation(x=(x0 + x1) / 2, y=1.0, yref="y domain",
+                           text=f"{i}: {scene.id}" if len(scenes) <= 10 else str(i),
                            showarrow=False, font={"size": 14, "color": "#1f1f1f"},
                            bgcolor="rgba(255,255,255,0.75)", row=1, col=1)
         if i > 0:

@@ -52,12 +52,16 @@ class CutTruth:
         onset_ms: speech onset of the scene's first word: the contract's true cut.
         pause_start_ms: end of the speech before it; an editor may cut anywhere in
             [pause_start_ms, onset_ms]; None when the truth does not say.
+        pause_is_truth: the marks were placed by hand somewhere in the pause (not at the
+            onset): a cut anywhere in [pause_start_ms, onset_ms] is exact, and a window that
+            meets the pause holds the truth.
     """
 
     scene_index: int
     scene_id: str
     onset_ms: int
     pause_start_ms: int | None = None
+    pause_is_truth: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,26 @@ def load_truth(*, truth_path: str | Path, metadata_path: str | Path,
 
 
 def truth_from_corpus_item(item: Any) -> NarrationTruth:
-    """A `NarrationTruth` from a benchmark corpus item (`postprod.align.corpus.CorpusItem`:
-    `audio_path`, `request`, `true_starts_ms`, `duration_sec`); its truth has no pauses."""
+    """A `NarrationTruth` from a corpus item (`postprod.align.corpus.CorpusItem`:
+    `audio_path`, `request`, `true_starts_ms`, `duration_sec`, and `true_pauses_ms` where the
+    item has it). Synthetic items have onset truth and no pauses; an item whose
+    `true_pauses_ms` gives a pause per scene has pause truth (hand marks inside the pause)."""
     ids = [s.get("id") or f"scene-{i}" for i, s in enumerate(item.request["scenes"])]
-    cuts = tuple(CutTruth(scene_index=i, scene_id=ids[i], onset_ms=int(ms))
-                 for i, ms in enumerate(item.true_starts_ms))
+    pauses = getattr(item, "true_pauses_ms", None)
+    cuts = []
+    for i, ms in enumerate(item.true_starts_ms):
+        pause = pauses[i] if pauses is not None else None
+        in_pause = pause is not None and int(pause[1]) > int(pause[0])
+        cuts.append(CutTruth(scene_index=i, scene_id=ids[i], onset_ms=int(ms),
+                             pause_start_ms=int(pause[0]) if in_pause and pause else None,
+                             pause_is_truth=in_pause))
+    duration = float(item.duration_sec or 0.0)
+    if duration <= 0:  # a hand-marked recording whose JSON left it out
+        import soundfile
+
+        duration = float(soundfile.info(str(item.audio_path)).duration)
     return NarrationTruth(audio=Path(item.audio_path), metadata=dict(item.request),
-                          duration_ms=round(item.duration_sec * 1000), cuts=cuts)
+                          duration_ms=round(duration * 1000), cuts=tuple(cuts))
 
 
 def sample_truth(folder: str | Path | None = None) -> NarrationTruth:
@@ -165,6 +182,8 @@ class CutScore:
         window_start_ms, window_end_ms: the run's 90 % window.
         confidence: the run's confidence in [0, 1].
         basis: `startCue`, `anchor` or `interpolated`.
+        pause_is_truth: the truth is the pause before the scene (see `CutTruth`).
+        narration: the name of the narration it belongs to.
     """
 
     setting: str
@@ -177,15 +196,27 @@ class CutScore:
     window_end_ms: int
     confidence: float
     basis: str
+    pause_is_truth: bool = False
+    narration: str = ""
 
     @property
     def error_ms(self) -> int:
-        """Signed error, ms: positive = the run cuts late."""
+        """Signed error, ms: positive = the run cuts late. With pause truth: 0 inside the
+        pause, else the distance to its nearer edge."""
+        if self.pause_is_truth and self.pause_start_ms is not None:
+            if self.pause_start_ms <= self.at_ms <= self.true_ms:
+                return 0
+            edge = self.true_ms if self.at_ms > self.true_ms else self.pause_start_ms
+            return self.at_ms - edge
         return self.at_ms - self.true_ms
 
     @property
     def in_window(self) -> bool:
-        """The true cut lies inside the 90 % window."""
+        """The true cut lies inside the 90 % window (pause truth: the window meets the
+        pause)."""
+        if self.pause_is_truth and self.pause_start_ms is not None:
+            return (self.window_start_ms <= self.true_ms
+                    and self.window_end_ms >= self.pause_start_ms)
         return self.window_start_ms <= self.true_ms <= self.window_end_ms
 
     @property
@@ -203,7 +234,7 @@ class CutScore:
 
 
 def score_cuts(*, response: TimestampsResponse, truth: NarrationTruth,
-               setting: str = "") -> list[CutScore]:
+               setting: str = "", narration: str = "") -> list[CutScore]:
     """Compares each transition of a Scene Timestamps result with the truth."""
     offset = response.meta.start_offset_ms
     cuts = truth.cuts
@@ -217,7 +248,8 @@ def score_cuts(*, response: TimestampsResponse, truth: NarrationTruth,
                              at_ms=tr.at_ms - offset,
                              window_start_ms=tr.window.start_ms - offset,
                              window_end_ms=tr.window.end_ms - offset,
-                             confidence=tr.confidence, basis=tr.basis))
+                             confidence=tr.confidence, basis=tr.basis,
+                             pause_is_truth=cut.pause_is_truth, narration=narration))
     return rows
 
 
@@ -262,15 +294,80 @@ def summarise(rows: Iterable[CutScore]) -> list[dict[str, Any]]:
     return table
 
 
-def best_setting(table: Sequence[Mapping[str, Any]], *, coverage_range: tuple[float, float] =
-                 (85.0, 95.0)) -> Mapping[str, Any]:
-    """The row with the lowest MAE among those whose coverage lies in `coverage_range` (%);
-    the lowest MAE overall when none does (ties: fewer failures, then narrower windows)."""
+COVERAGE_BAND = (85.0, 95.0)
+"""Window coverage (%) that counts as honest for 90 % windows on a few dozen cuts."""
+
+
+@dataclass(frozen=True)
+class BestChoice:
+    """The setting a tuning run recommends, and whether it earned it.
+
+    Attributes:
+        row: its row of `summarise`.
+        in_band: its window coverage lies in `band`; False means no setting's does and `row`
+            is only the closest (see `summary`).
+        band: the coverage band, %.
+        settings: how many settings were compared.
+        in_band_count: how many of them lie in the band.
+        coverage_seen: lowest and highest coverage over all settings, %.
+    """
+
+    row: Mapping[str, Any]
+    in_band: bool
+    band: tuple[float, float]
+    settings: int
+    in_band_count: int
+    coverage_seen: tuple[float, float]
+
+    @property
+    def setting(self) -> str:
+        """The chosen setting's label."""
+        return str(self.row["setting"])
+
+    def summary(self) -> str:
+        """What to say about the choice, plainly (several sentences)."""
+        r, lo, hi = self.row, *self.band
+        figures = (f"{r['setting']}: MAE {r['mae_ms']} ms, P90 {r['p90_ms']} ms, "
+                   f"window coverage {r['coverage_pct']} % over {r['n']} cuts, median window "
+                   f"{r['median_width_ms']} ms")
+        step = f" (with {r['n']} cuts, coverage moves in steps of {100 / r['n']:.1f} %)" \
+            if r["n"] < 40 else ""
+        if self.in_band:
+            return (f"Best: {figures}. It is the lowest error among the {self.in_band_count} of "
+                    f"{self.settings} settings whose windows cover {lo:g}–{hi:g} % of the true "
+                    f"cuts{step}.")
+        side = ("too narrow (overconfident)" if r["coverage_pct"] < lo
+                else "too wide (they could be tighter)")
+        return (f"NO setting reaches the {lo:g}–{hi:g} % coverage band: coverage runs from "
+                f"{self.coverage_seen[0]} to {self.coverage_seen[1]} % over {self.settings} "
+                f"settings{step}. The closest is {figures}; its windows are {side}. Do not take "
+                "its windows as 90 % intervals on this corpus: refit the calibration on it "
+                "(python -m postprod.align.calibrate --marked DIR --write FILE) or widen the "
+                "corpus before changing a default.")
+
+
+def honest_best(table: Sequence[Mapping[str, Any]], *,
+                band: tuple[float, float] = COVERAGE_BAND) -> BestChoice:
+    """The setting with the lowest MAE among those whose window coverage lies in ``band`` (%)
+    (ties: fewer failures, then narrower windows). When none does, the one whose coverage is
+    closest to the band (ties: lower MAE), flagged ``in_band=False``: never a silent fallback.
+
+    Raises:
+        ValueError: an empty table.
+    """
     if not table:
         raise ValueError("empty table")
-    honest = [r for r in table if coverage_range[0] <= r["coverage_pct"] <= coverage_range[1]]
-    pool = honest or list(table)
-    return min(pool, key=lambda r: (r["mae_ms"], r["failures_over_2s"], r["median_width_ms"]))
+    lo, hi = band
+    honest = [r for r in table if lo <= r["coverage_pct"] <= hi]
+    if honest:
+        row = min(honest, key=lambda r: (r["mae_ms"], r["failures_over_2s"],
+                                         r["median_width_ms"]))
+    else:
+        row = min(table, key=lambda r: (max(lo - r["coverage_pct"], r["coverage_pct"] - hi),
+                                        r["mae_ms"], r["failures_over_2s"]))
+    covs = [float(r["coverage_pct"]) for r in table]
+    return BestChoice(row=row, in_band=bool(honest), band=band, settings=len(table),
+                      in_band_count=len(honest), coverage_seen=(min(covs), max(covs)))
 
 
 def options_dict(options: Any) -> dict[str, Any]:
@@ -386,15 +483,42 @@ def coverage_figure(rows: Sequence[CutScore], *, levels: Sequence[float] = (
     return fig
 
 
-def table_figure(table: Sequence[Mapping[str, Any]], *, title: str = "") -> go.Figure:
-    """A plotly table of dict rows (same keys in every row)."""
+def table_figure(table: Sequence[Mapping[str, Any]], *, title: str = "",
+                 width_px: int = 1200) -> go.Figure:
+    """A plotly table of dict rows (same keys in every row): every row shown, long text
+    wrapped (never cut off), the figure as tall as its wrapped rows plus small margins."""
+    import textwrap
+
     if not table:
         return go.Figure(layout={"title": title})
     keys = list(table[0])
-    return go.Figure(go.Table(
-        header={"values": keys, "align": "left"},
-        cells={"values": [[row[k] for row in table] for k in keys], "align": "left"}),
-        layout={"title": title, "height": 120 + 28 * len(table)})
+
+    def text(v: Any) -> str:
+        return "–" if v is None else str(v)
+
+    # column widths by content (header included), then wrap each cell to its column
+    longest = [max(len(text(k)), *(len(text(r[k])) for r in table)) for k in keys]
+    weights = [min(max(n, 4), 70) for n in longest]
+    usable = width_px - 40
+    px = [usable * w / sum(weights) for w in weights]
+    chars = [max(6, int(p / 7.2)) for p in px]  # ~7 px per character at 12 px
+    cells = [[("<br>".join(textwrap.wrap(text(r[k]), c)) or text(r[k])) for r in table]
+             for k, c in zip(keys, chars, strict=True)]
+    heads = ["<b>" + "<br>".join(textwrap.wrap(str(k), c)) + "</b>"
+             for k, c in zip(keys, chars, strict=True)]
+    row_lines = [max(col[i].count("<br>") + 1 for col in cells) for i in range(len(table))]
+    head_lines = max(h.count("<br>") + 1 for h in heads)
+    line_px = 20
+    fig = go.Figure(go.Table(
+        columnwidth=px,
+        header={"values": heads, "align": "left", "fill_color": "#e4e8f0",
+                "height": line_px * head_lines + 8},
+        cells={"values": cells, "align": "left", "height": line_px}))
+    top = 50 if title else 10
+    height = top + 20 + line_px * head_lines + 8 + sum(line_px * n + 2 for n in row_lines)
+    fig.update_layout(title=title, height=height, width=width_px,
+                      margin={"l": 10, "r": 10, "t": top, "b": 10})
+    return fig
 
 
 def segmentation_figure(*, narration: str, units: Sequence[tuple[int, int]],
@@ -468,8 +592,8 @@ def true_scene_spans(narration: str, sentences: Sequence[Mapping[str, Any]]
 
 def evidence_figure(*, image: Any, evidence: Any, title: str = "",
                     top_labels: int = 5) -> go.Figure:
-    """One image beside its visual evidence: the top classifier labels with probabilities and
-    the dominant named colours with their shares.
+    """One image beside its visual evidence: detected faces boxed on the image, the top
+    classifier labels with probabilities and the dominant named colours with their shares.
 
     Args:
         image: the image's pixels, np.ndarray [shape=(h, w, 3)], uint8 RGB.
@@ -482,7 +606,21 @@ def evidence_figure(*, image: Any, evidence: Any, title: str = "",
 
     fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.35, 0.25],
                         subplot_titles=("image", "labels", "colours"))
-    fig.add_trace(go.Image(z=image), row=1, col=1)
+    # a JPEG data URI of a copy at most 640 px long (a `z` array of a 1000 px still is
+    # megabytes of JSON per figure: slow to send, and nbclient stalls on it inside a widget)
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    shown = PILImage.fromarray(np.asarray(image, dtype=np.uint8))
+    shown.thumbnail((640, 640))
+    buf = io.BytesIO()
+    shown.convert("RGB").save(buf, format="JPEG", quality=85)
+    fig.add_trace(go.Image(source="data:image/jpeg;base64,"
+                           + base64.b64encode(buf.getvalue()).decode("ascii")),
+                  row=1, col=1)
     labels = list(evidence.labels)[:top_labels][::-1]
     fig.add_trace(go.Bar(x=[s.probability for s in labels], y=[s.label for s in labels],
                          orientation="h", marker_color="#4a6fa5", showlegend=False,
@@ -494,9 +632,483 @@ def evidence_figure(*, image: Any, evidence: Any, title: str = "",
                          marker={"color": [c.name for c in colours],
                                  "line": {"width": 1, "color": "#333"}}),
                   row=1, col=3)
+    faces = list(getattr(evidence, "faces", []) or [])
+    width = int(getattr(evidence, "width", 0) or 0)
+    if faces and width:
+        # face boxes are in the analysed copy's pixels: scale them to the image shown
+        sx = shown.width / width
+        sy = shown.height / evidence.height
+        for f in faces:
+            fig.add_shape(type="rect", x0=f.x * sx, y0=f.y * sy, x1=(f.x + f.width) * sx,
+                          y1=(f.y + f.height) * sy, line={"color": "#ffd400", "width": 3},
+                          row=1, col=1)
     fig.update_xaxes(showticklabels=False, row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=1, col=1)
     fig.update_xaxes(range=[0, 1], row=1, col=2)
     fig.update_xaxes(range=[0, 1], row=1, col=3)
     fig.update_layout(title=title, height=300, margin={"l": 10, "r": 10, "t": 60, "b": 30})
+    return fig
+
+
+# --- corpora for tuning -------------------------------------------------------------------------
+
+def dev_speech_dir(start: str | Path | None = None) -> Path | None:
+    """The human dev speech folder (``shared/dev-speech`` beside the repository), or None.
+
+    Looked up as ``$POSTPROD_DEV_SPEECH``, then ``shared/dev-speech`` in the parents of the
+    checkout and of ``start`` (default: the current directory); a folder counts when it holds
+    ``INDEX.md``.
+    """
+    import os
+
+    env = os.environ.get("POSTPROD_DEV_SPEECH")
+    if env:
+        return Path(env) if (Path(env) / "INDEX.md").is_file() else None
+    repo = Path(__file__).resolve().parents[2]
+    here = Path(start or Path.cwd()).resolve()
+    for root in (*repo.parents, here, *here.parents):
+        folder = root / "shared" / "dev-speech"
+        if (folder / "INDEX.md").is_file():
+            return folder
+    return None
+
+
+def human_truths(work_dir: str | Path, *, root: str | Path | None = None,
+                 sources: Sequence[str] = ("timit",), splits: Sequence[str] = ("tune",),
+                 conditions: Sequence[str] = ("clean",)) -> dict[str, NarrationTruth]:
+    """Narrations of the human dev speech with their hand-marked truth (one per source, split
+    and condition), built into ``work_dir`` by `postprod.align.dev_speech.load_dev_speech`.
+
+    TIMIT items carry onset truth; Moby-Dick and MFA items pause truth (hand marks inside the
+    pause; see `CutTruth.pause_is_truth`). Tune on ``tune``, check on ``held``.
+    """
+    from .align.dev_speech import load_dev_speech
+
+    items = load_dev_speech(work_dir, root=root, sources=tuple(sources), splits=tuple(splits),
+                            conditions=tuple(conditions))
+    return {item.name: truth_from_corpus_item(item) for item in items}
+
+
+def marked_truths(folder: str | Path) -> dict[str, NarrationTruth]:
+    """Your own recordings with hand-marked cuts, in the corpus's format
+    (`postprod.align.corpus.load_marked`: ``NAME.json`` = ``{"request": <Scene Timestamps
+    metadata>, "trueStartsMs": [...]}`` beside ``NAME.wav``/``.flac``/``.mp3``/...)."""
+    from .align.corpus import load_marked
+
+    return {item.name: truth_from_corpus_item(item) for item in load_marked(folder)}
+
+
+# --- the options grid -----------------------------------------------------------------------------
+
+OPTION_RANGES: dict[str, tuple[Any, ...]] = {
+    "onset_refinement": (True, False),
+    "calibrated_windows": (True, False),
+    "use_narration": (True, False),
+    "beam_size": (1, 2, 5, 8),
+    "chunk_sec": (120.0, 300.0, 600.0),
+    "vad_filter": (False, True),
+    "condition_on_previous_text": (False, True),
+    "cpu_threads": (None,),
+    "gap_fill_sec": (0.0, 1.5, 3.0, 6.0),
+    "min_cue_score": (0.5, 0.56, 0.62, 0.7, 0.8),
+    "candidates_per_scene": (2, 4, 6, 10),
+    "anchor_bonus": (0.0, 0.2, 0.35, 0.6),
+    "anchor_score_factor": (0.6, 0.8, 1.0),
+    "onset_search_before": (0.2, 0.4, 0.6, 1.0),
+    "onset_search_after": (0.2, 0.4, 0.6, 1.0),
+    "min_pause_sec": (0.06, 0.12, 0.2, 0.3),
+    "expected_shift_sec": (0.0, 0.05, 0.1, 0.2),
+    "pause_weight": (0.0, 0.4, 0.8, 1.6),
+    "seconds_per_char": (None, 0.06, 0.08),
+    "swallow_factor": (1.3, 1.6, 2.0),
+    "swallow_slack_sec": (0.1, 0.25, 0.4),
+    "squeeze_factor": (0.25, 0.4, 0.6),
+    "snap_interpolated": (True, False),
+    "calibration_model": (None, "tiny.en", "base"),
+    "calibration_file": (None,),
+}
+"""Sensible values of every `AlignOptions` field, the product default among them.
+`cpu_threads` changes speed only and `calibration_file` is yours to add (a table fitted with
+``python -m postprod.align.calibrate --marked DIR --write FILE``), so each has one value."""
+
+RECOGNISER_FIELDS = ("beam_size", "chunk_sec", "vad_filter", "condition_on_previous_text",
+                     "cpu_threads", "gap_fill_sec")
+"""Fields that change the recognition (each value costs a recogniser pass per narration);
+every other field only changes the cheap placement."""
+
+DEFAULTS_LABEL = "defaults"
+
+
+def sweep_settings(ranges: Mapping[str, Sequence[Any]], *, mode: str = "one-at-a-time",
+                   base: Any = None) -> list[dict[str, Any]]:
+    """The settings to try.
+
+    ``one-at-a-time``: the defaults (``{}``), then each field at each of its other values with
+    every other field at its default (what each knob does on its own; len = 1 + the non-default
+    values). ``product``: every combination (`settings_grid`; grows fast).
+
+    Raises:
+        ValueError: an unknown mode, or a name that is not an `AlignOptions` field.
+    """
+    from .align import AlignOptions
+
+    base = base if base is not None else AlignOptions()
+    unknown = sorted(set(ranges) - {f.name for f in fields(base)})
+    if unknown:
+        raise ValueError(f"not fields of {type(base).__name__}: {', '.join(unknown)}")
+    if mode == "product":
+        return settings_grid(**ranges)
+    if mode != "one-at-a-time":
+        raise ValueError(f"mode must be 'one-at-a-time' or 'product', not {mode!r}")
+    out: list[dict[str, Any]] = [{}]
+    for name, values in ranges.items():
+        default = getattr(base, name)
+        out += [{name: v} for v in values if v != default or type(v) is not type(default)]
+    return out
+
+
+def sweep_label(model: str, settings: Mapping[str, Any]) -> str:
+    """`model=base | defaults` or `model=base | min_cue_score=0.7, pause_weight=0.4`."""
+    return f"model={model} | " + (setting_label(settings) if settings else DEFAULTS_LABEL)
+
+
+# --- running a sweep ------------------------------------------------------------------------------
+
+@dataclass
+class Recognised:
+    """One narration recognised once (the expensive step), ready for any placement."""
+
+    transcript: Any
+    envelope: Any
+    lossy: bool
+    duration_sec: float
+    request: Any
+    seconds: float
+
+
+@dataclass
+class Sweep:
+    """Everything a tuning run produced.
+
+    Attributes:
+        rows: one `CutScore` per (setting, narration, cut).
+        responses: the Scene Timestamps result per (setting label, narration).
+        settings_of: setting label -> ``{"model": ..., **AlignOptions changes}``.
+        recognised: (model, recogniser settings, narration) -> `Recognised`.
+        cost: one row per recogniser pass (audio s, recognition s, real-time factor).
+        truths: the narrations and their truth.
+    """
+
+    rows: list[CutScore]
+    responses: dict[tuple[str, str], TimestampsResponse]
+    settings_of: dict[str, dict[str, Any]]
+    recognised: dict[tuple[str, tuple[Any, ...], str], Recognised]
+    cost: list[dict[str, Any]]
+    truths: Mapping[str, NarrationTruth]
+
+
+def _recogniser_key(options: Any) -> tuple[Any, ...]:
+    return tuple(getattr(options, f) for f in RECOGNISER_FIELDS)
+
+
+def place_and_score(sweep: Sweep, *, model: str, settings: Mapping[str, Any],
+                    label: str | None = None) -> list[CutScore]:
+    """Place and score every narration under ``settings`` with ``model``, reusing the
+    recognition (a recogniser field not yet recognised runs the recogniser); adds the rows,
+    responses and label to ``sweep`` and returns the new rows."""
+    import time
+
+    from .align import (
+        AlignOptions,
+        build_response,
+        energy_envelope,
+        load_audio,
+        parse_request,
+        place_scenes,
+        transcribe_words,
+    )
+
+    options = options_with(AlignOptions(), settings)
+    label = label or sweep_label(model, settings)
+    sweep.settings_of[label] = {"model": model, **settings}
+    new_rows: list[CutScore] = []
+    for name, truth in sweep.truths.items():
+        key = (model, _recogniser_key(options), name)
+        rec = sweep.recognised.get(key)
+        if rec is None:
+            request = parse_request(truth.metadata)
+            decoded = load_audio(str(truth.audio), tier="enterprise")
+            started = time.perf_counter()
+            transcript = transcribe_words(decoded.samples, model=model,
+                                          language=request.language_code,
+                                          options=options.transcribe_options())
+            took = time.perf_counter() - started
+            rec = Recognised(transcript=transcript, envelope=energy_envelope(decoded.samples),
+                             lossy=decoded.lossy, duration_sec=decoded.duration_sec,
+                             request=request, seconds=took)
+            sweep.recognised[key] = rec
+            sweep.cost.append({
+                "model": model, "narration": name,
+                "recogniser": ", ".join(f"{f}={getattr(options, f)}" for f in RECOGNISER_FIELDS),
+                "audio_s": round(decoded.duration_sec, 1), "recognise_s": round(took, 2),
+                "real_time_factor": round(took / max(decoded.duration_sec, 1e-9), 3)})
+        placement = place_scenes(rec.transcript, rec.envelope, rec.request, options=options,
+                                 model=model, lossy=rec.lossy)
+        response = build_response(placement, rec.request, duration_sec=rec.duration_sec,
+                                  language=rec.request.language_code or rec.transcript.language,
+                                  request_id="req_notebook")
+        sweep.responses[(label, name)] = response
+        new_rows += score_cuts(response=response, truth=truth, setting=label, narration=name)
+    sweep.rows += new_rows
+    return new_rows
+
+
+def run_sweep(*, truths: Mapping[str, NarrationTruth], models: Sequence[str],
+              settings: Sequence[Mapping[str, Any]], progress: bool = True) -> Sweep:
+    """Recognise each narration once per model and recogniser setting, place it under every
+    setting and score every cut; a progress bar (tqdm) counts the settings."""
+    from tqdm.auto import tqdm
+
+    sweep = Sweep(rows=[], responses={}, settings_of={}, recognised={}, cost=[],
+                  truths=dict(truths))
+    # recogniser-changing settings last, so the bar moves fast through the cheap ones first
+    ordered = sorted(settings, key=lambda st: any(k in RECOGNISER_FIELDS for k in st))
+    jobs = [(m, st) for m in models for st in ordered]
+    for model, st in tqdm(jobs, desc="settings", disable=not progress):
+        place_and_score(sweep, model=model, settings=st)
+    return sweep
+
+
+# --- worst cuts, listened to ---------------------------------------------------------------------
+
+def worst_cuts(rows: Sequence[CutScore], *, setting: str, count: int = 5) -> list[CutScore]:
+    """The ``count`` cuts of ``setting`` with the largest absolute error (then: outside the
+    window first), worst first."""
+    mine = [r for r in rows if r.setting == setting]
+    return sorted(mine, key=lambda r: (-abs(r.error_ms), r.in_window))[:count]
+
+
+def cut_clip(*, samples: Any, sample_rate: int, at_ms: int, pad_sec: float = 2.0
+             ) -> tuple[Any, int]:
+    """The audio ±``pad_sec`` around ``at_ms`` (clipped to the file): ``(clip, start_ms)``."""
+    import numpy as np
+
+    x = np.asarray(samples).reshape(-1)
+    start = max(0, int((at_ms / 1000 - pad_sec) * sample_rate))
+    end = min(x.size, int((at_ms / 1000 + pad_sec) * sample_rate))
+    return x[start:end], round(1000 * start / sample_rate)
+
+
+def worst_cuts_figure(*, cuts: Sequence[tuple[CutScore, Any, int]], sample_rate: int = 16000,
+                      title: str = "Worst cuts: ±2 s of narration around the true cut"
+                      ) -> go.Figure:
+    """One row per cut: the clip's waveform (ms relative to the true cut), the pause before the
+    scene (grey), the 90 % window (green when it holds the truth, else red), the run's cut
+    (dashed) and the truth (black).
+
+    Args:
+        cuts: ``(cut, clip, clip_start_ms)`` per cut (clips from `cut_clip`).
+        sample_rate: the clips' rate, Hz.
+        title: figure title.
+    """
+    import numpy as np
+    from plotly.subplots import make_subplots
+
+    from .plots import waveform_envelope
+
+    n = max(1, len(cuts))
+    fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.08, 0.5 / n),
+                        subplot_titles=[f"{c.scene_id}: {c.error_ms:+d} ms, window "
+                                        f"{c.window_start_ms - c.true_ms:+d}…"
+                                        f"{c.window_end_ms - c.true_ms:+d} ms ({c.basis})"
+                                        for c, _, _ in cuts] or [""])
+    for i, (cut, clip, start_ms) in enumerate(cuts, start=1):
+        env = waveform_envelope(samples=np.asarray(clip), sample_rate=sample_rate, buckets=800)
+        t = env.times_sec * 1000 + start_ms - cut.true_ms
+        fig.add_trace(go.Scatter(x=np.concatenate([t, t[::-1]]),
+                                 y=np.concatenate([env.highs, env.lows[::-1]]), fill="toself",
+                                 mode="lines", line={"width": 0.5, "color": "#4a6fa5"},
+                                 showlegend=False, hoverinfo="skip"), row=i, col=1)
+        if cut.pause_start_ms is not None:
+            fig.add_vrect(x0=cut.pause_start_ms - cut.true_ms, x1=0, line_width=0,
+                          fillcolor="rgba(120,120,120,0.25)", row=i, col=1)
+        fig.add_vrect(x0=cut.window_start_ms - cut.true_ms, x1=cut.window_end_ms - cut.true_ms,
+                      line_width=0, row=i, col=1,
+                      fillcolor="rgba(46,157,91,0.18)" if cut.in_window
+                      else "rgba(209,69,59,0.18)")
+        fig.add_vline(x=0, line={"color": "#111", "width": 2}, row=i, col=1)
+        fig.add_vline(x=cut.at_ms - cut.true_ms, line={"color": "#d1453b", "width": 2,
+                                                        "dash": "dash"}, row=i, col=1)
+        off = cut.at_ms - cut.true_ms
+        if abs(off) > 2000:  # the run's cut lies outside the clip: point to it
+            fig.add_annotation(x=1990 if off > 0 else -1990, y=0, row=i, col=1,
+                               text=f"run's cut at {off / 1000:+.1f} s {'→' if off > 0 else '←'}",
+                               xanchor="right" if off > 0 else "left", showarrow=False,
+                               font={"color": "#d1453b"}, bgcolor="rgba(255,255,255,0.8)")
+        fig.update_xaxes(range=[-2000, 2000], row=i, col=1)
+        fig.update_yaxes(showticklabels=False, row=i, col=1)
+    fig.update_xaxes(title_text="ms relative to the true cut (black); dashed: the run's cut",
+                     row=n, col=1)
+    fig.update_layout(title=title, height=120 + 150 * n, margin={"t": 80})
+    return fig
+
+
+# --- readable tables and the sweep at a glance ----------------------------------------------------
+
+TABLE_COLUMNS = {
+    "setting": "setting", "n": "cuts", "mae_ms": "MAE ms", "median_ms": "median ms",
+    "p90_ms": "P90 ms", "bias_ms": "bias ms", "within_100ms_pct": "≤100 ms %",
+    "within_250ms_pct": "≤250 ms %", "within_500ms_pct": "≤500 ms %",
+    "in_pause_pct": "in pause %", "failures_over_2s": ">2 s", "coverage_pct": "coverage %",
+    "median_width_ms": "window ms",
+}
+
+
+def settings_table_figure(table: Sequence[Mapping[str, Any]], *, best: BestChoice | None = None,
+                          band: tuple[float, float] = COVERAGE_BAND,
+                          title: str = "Scene cuts per setting") -> go.Figure:
+    """Every row of `summarise`, full setting names wrapped (never cut off), sorted by MAE;
+    coverage cells green inside ``band``, red outside; the chosen row highlighted."""
+    import textwrap
+
+    if not table:
+        return go.Figure(layout={"title": title})
+    rows = sorted(table, key=lambda r: (r["mae_ms"], r["failures_over_2s"]))
+    keys = [k for k in TABLE_COLUMNS if k in rows[0]]
+    wrap = 58
+    names = ["<br>".join(textwrap.wrap(str(r["setting"]), wrap)) or "-" for r in rows]
+    lines = [n.count("<br>") + 1 for n in names]
+    chosen = best.setting if best is not None else None
+    base_fill = ["#fff7c2" if r["setting"] == chosen else ("#f6f6f6" if i % 2 else "white")
+                 for i, r in enumerate(rows)]
+    fills = []
+    for k in keys:
+        if k == "coverage_pct":
+            fills.append(["#d8f0de" if band[0] <= r[k] <= band[1] else "#f7d4d1" for r in rows])
+        else:
+            fills.append(base_fill)
+    values = [names if k == "setting" else ["–" if r[k] is None else r[k] for r in rows]
+              for k in keys]
+    row_px = 22
+    fig = go.Figure(go.Table(
+        columnwidth=[440] + [78] * (len(keys) - 1),
+        header={"values": [f"<b>{TABLE_COLUMNS[k]}</b>" for k in keys], "align": "left",
+                "fill_color": "#e4e8f0", "height": 28},
+        cells={"values": values, "align": ["left"] + ["right"] * (len(keys) - 1),
+               "fill_color": fills, "height": row_px}))
+    height = 100 + 30 + sum(row_px * n for n in lines)
+    subtitle = "" if best is None else (" — chosen row highlighted" + (
+        "" if best.in_band else " (closest only: no setting in the coverage band)"))
+    fig.update_layout(title=title + subtitle, height=height, width=1400,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return fig
+
+
+def sweep_figure(table: Sequence[Mapping[str, Any]], *,
+                 band: tuple[float, float] = COVERAGE_BAND,
+                 title: str = "Each option on its own: error and window coverage"
+                 ) -> go.Figure:
+    """One line per setting (in table order), MAE (ms) on the left and window coverage (%) on
+    the right, with the defaults as a dotted reference and the coverage band shaded: what each
+    knob does on its own in a one-at-a-time sweep."""
+    from plotly.subplots import make_subplots
+
+    labels = [str(r["setting"]) for r in table]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=("MAE (ms, lower is better)",
+                                        f"window coverage (%, band {band[0]:g}–{band[1]:g})"))
+    colours = ["#2e9d5b" if band[0] <= r["coverage_pct"] <= band[1] else "#d1453b"
+               for r in table]
+    fig.add_trace(go.Scatter(x=[r["mae_ms"] for r in table], y=labels, mode="markers",
+                             marker={"color": "#4a6fa5", "size": 9}, name="MAE",
+                             error_x={"type": "data", "symmetric": False, "array": [
+                                 max(0.0, r["p90_ms"] - r["mae_ms"]) for r in table],
+                                 "arrayminus": [0] * len(table), "color": "#9fb3d1"},
+                             showlegend=False), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[r["coverage_pct"] for r in table], y=labels, mode="markers",
+                             marker={"color": colours, "size": 9}, name="coverage",
+                             showlegend=False), row=1, col=2)
+    fig.add_vrect(x0=band[0], x1=band[1], fillcolor="rgba(46,157,91,0.12)", line_width=0,
+                  row=1, col=2)
+    defaults = [r for r in table if str(r["setting"]).endswith(DEFAULTS_LABEL)]
+    if defaults:
+        fig.add_vline(x=defaults[0]["mae_ms"], line={"dash": "dot", "color": "#444"},
+                      row=1, col=1)
+        fig.add_vline(x=defaults[0]["coverage_pct"], line={"dash": "dot", "color": "#444"},
+                      row=1, col=2)
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 11})
+    fig.update_xaxes(range=[0, 102], row=1, col=2)
+    fig.update_layout(title=title + " (whisker: P90; dotted: the defaults)",
+                      height=140 + 19 * len(table), width=1200,
+                      margin={"l": 10, "r": 20, "t": 80, "b": 40})
+    return fig
+
+
+def figure_png(fig: go.Figure, path: str | Path, *, width: int | None = None,
+               height: int | None = None, chromium: str = "/usr/bin/chromium") -> Path:
+    """Write ``fig`` as a PNG by drawing its HTML (plotly.js inlined, no network) in headless
+    Chromium through Playwright; returns the path."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    w = int(width or fig.layout.width or 1200)
+    h = int(height or fig.layout.height or 500)
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = Path(tmp) / "figure.html"
+        fig.write_html(page_path, include_plotlyjs=True, full_html=True,
+                       config={"staticPlot": True}, default_width=w, default_height=h)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu",
+                                              "--disable-dev-shm-usage"])
+            try:
+                page = browser.new_page(viewport={"width": w + 20, "height": h + 20})
+                page.goto(page_path.as_uri())
+                page.wait_for_selector(".main-svg")
+                page.locator(".plotly-graph-div").first.screenshot(path=str(out))
+            finally:
+                browser.close()
+    return out
+
+
+def affinity_figure(*, affinity: Any, units: Sequence[str], scene_labels: Sequence[str],
+                    spans: Sequence[tuple[int, int] | None],
+                    hits: Sequence[Sequence[str | None]] | None = None,
+                    title: str = "Narration affinity: each scene's evidence against each unit"
+                    ) -> go.Figure:
+    """A heatmap of scene-to-unit affinity (rows: scenes, columns: narration units), each
+    scene's chosen units outlined, and the keyword that fired in a cell written in it.
+
+    Args:
+        affinity: np.ndarray [shape=(scenes, units)], e.g. the double-centred affinity the
+            segmentation uses (`postprod.describe.narration.centre`).
+        units: the units' text, in narration order (hover text).
+        scene_labels: one label per scene.
+        spans: per scene, the ``[first, last]`` unit indices it got (inclusive), or None.
+        hits: per scene and unit, the keyword behind the affinity (None: none).
+    """
+    import numpy as np
+
+    a = np.asarray(affinity, dtype=np.float64)
+    n, u = a.shape
+    text = [[(hits[i][j] or "") if hits is not None else "" for j in range(u)]
+            for i in range(n)]
+    hover = [[f"{scene_labels[i]} × u{j}: {a[i, j]:+.3f}<br>{_clip(units[j], 80)}"
+              for j in range(u)] for i in range(n)]
+    lim = float(np.abs(a).max()) if a.size else 1.0
+    fig = go.Figure(go.Heatmap(
+        z=a, x=[f"u{j}" for j in range(u)], y=list(scene_labels), colorscale="RdBu",
+        zmid=0, zmin=-lim, zmax=lim, text=text, texttemplate="%{text}",
+        hovertext=hover, hoverinfo="text", colorbar={"title": "affinity"}))
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        fig.add_shape(type="rect", x0=span[0] - 0.5, x1=span[1] + 0.5, y0=i - 0.5,
+                      y1=i + 0.5, line={"color": "#111", "width": 3})
+    fig.update_layout(title=title + " (outlined: the span each scene got)",
+                      height=160 + 42 * n, width=max(700, 160 + 46 * u),
+                      yaxis={"autorange": "reversed"}, xaxis_title="narration unit")
     return fig

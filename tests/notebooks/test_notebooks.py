@@ -10,6 +10,7 @@ hold the same cells. The `.ipynb` is executed with nbclient in a kernel that run
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,33 @@ NOTEBOOKS = REPO / "notebooks"
 NAMES = ["alignment_tuning", "describe_inspection", "compose_walkthrough"]
 KERNEL_NAME = "postprod-notebook-test"
 CELL_TIMEOUT_SEC = 600
+CI_PARAMETERS = {
+    # Small and fast on 2 cores, injected after the parameters cell as papermill does. The
+    # tuning notebook runs on the human dev speech (its shortest recording, pause truth) when
+    # the folder is there, else on the sample narration, with the placement options only.
+    "alignment_tuning": ('CORPUS = "auto"\nHUMAN_SOURCES = ["mfa"]\nHUMAN_SPLITS = ["held"]\n'
+                         'PLACEMENT_ONLY = True\nWORST = 2\n'
+                         'OPTIONS_OUT = "{out}/chosen_align_options.json"'),
+    # the user's own images: a folder of renamed stills and a narration file
+    "describe_inspection": 'IMAGES_DIR = "{out}/stills"\nNARRATION_FILE = "{out}/script.txt"',
+    "compose_walkthrough": "",
+}
+AFTER = {
+    # The sliders re-place and redraw on change (the widgets never block a top-to-bottom run).
+    "alignment_tuning": (
+        "before = dict(tried['summary'])\n"
+        "controls['onset_refinement'].value = not controls['onset_refinement'].value\n"
+        "assert tried['summary'] != before, (before, tried['summary'])\n"
+        "assert f\"MAE {tried['summary']['mae_ms']} ms\" in panel.value\n"
+        "assert ('onset_refinement' in tried['settings']) == "
+        "(controls['onset_refinement'].value != AlignOptions().onset_refinement)\n"
+        "from postprod.align.options_file import read_options_file\n"
+        "assert read_options_file(path)[1] == chosen_model"),
+    # picking another scene redraws the one-scene panel
+    "describe_inspection": ("picker.value = len(labels) - 1\n"
+                            "assert shown['scene'] == labels[-1] != labels[0], shown\n"
+                            "assert labels[-1] in panel.value"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +104,24 @@ def test_no_committed_notebook_carries_outputs() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+                       capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    if name == "describe_inspection":
+        stills = tmp_path / "stills"
+        stills.mkdir()
+        for k, jpg in enumerate(sorted((REPO / "sample_media" / "scenes").glob("*.jpg"))):
+            shutil.copyfile(jpg, stills / f"{k + 1:02d}_{jpg.stem}.jpg")
+        (tmp_path / "script.txt").write_text(
+            (REPO / "sample_media" / "narration.txt").read_text(encoding="utf-8"),
+            encoding="utf-8")
+    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    if CI_PARAMETERS[name]:
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
+            CI_PARAMETERS[name].format(out=tmp_path), metadata={"tags": ["injected-parameters"]}))
+    if name in AFTER:
+        nb.cells.append(nbformat.v4.new_code_cell(AFTER[name]))
     # First, prove the kernel is this interpreter (so the notebook sees this checkout's package).
     nb.cells.insert(0, nbformat.v4.new_code_cell(
         f"import sys\nassert sys.executable == {sys.executable!r}, sys.executable"))
@@ -96,3 +138,5 @@ def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPa
     figures = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert figures, f"{name} drew no plotly figure"
+    if name == "alignment_tuning":
+        assert (tmp_path / "chosen_align_options.json").is_file()

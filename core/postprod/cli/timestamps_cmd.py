@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..contract.common import read_json_bytes
+
+if TYPE_CHECKING:
+    from ..align import AlignOptions
+
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
 
 MODEL_OPTION = click.option(
@@ -28,6 +33,23 @@ def _calibration(path: Path | None) -> Path | None:
     return path
 
 
+def _options(path: Path | None) -> tuple[AlignOptions, str | None] | None:
+    """The ``--options`` file (AlignOptions + model), checked before any audio is read."""
+    if path is None:
+        return None
+    from ..align.options_file import read_options_file
+
+    try:
+        opts, model = read_options_file(path)
+        if opts.calibration_file is not None:
+            from ..align.calibration import load_table
+
+            load_table(opts.calibration_file)
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--options") from exc
+    return opts, model
+
+
 def _metadata(path: Path) -> bytes:
     return read_json_bytes(path, field="metadata")
 
@@ -44,13 +66,28 @@ def _metadata(path: Path) -> bytes:
               callback=lambda ctx, param, value: _calibration(value),
               help="Window calibration written by `python -m postprod.align.calibrate --write "
                    "FILE` (e.g. fitted on your own hand-marked recordings); default: shipped.")
+@click.option("--options", "options", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              callback=lambda ctx, param, value: _options(value),
+              help="Alignment settings file (e.g. written by the alignment_tuning notebook); "
+                   "its model applies unless --model is given.")
 @contract_errors
 def timestamps_command(audio: Path, metadata: Path, tier: str, model: str,
-                       calibration: Path | None) -> None:
+                       calibration: Path | None,
+                       options: tuple[AlignOptions, str | None] | None) -> None:
     """Time each scene's start in the narration AUDIO; response JSON on stdout."""
+    from dataclasses import replace
+
     from ..align import AlignOptions, scene_timestamps
 
-    opts = AlignOptions(calibration_file=str(calibration) if calibration else None)
+    opts = AlignOptions()
+    if options is not None:
+        opts = options[0]
+        model_given = click.get_current_context().get_parameter_source("model")
+        if options[1] and model_given != click.core.ParameterSource.COMMANDLINE:
+            model = options[1]
+    if calibration is not None:
+        opts = replace(opts, calibration_file=str(calibration))
     with progress_bar("timestamps") as on_progress:
         response = scene_timestamps(audio, _metadata(metadata), tier=tier,  # type: ignore[arg-type]
                                     model=model, options=opts, progress=on_progress)
