@@ -723,6 +723,7 @@ OPTION_RANGES: dict[str, tuple[Any, ...]] = {
     "swallow_factor": (1.3, 1.6, 2.0),
     "swallow_slack_sec": (0.1, 0.25, 0.4),
     "squeeze_factor": (0.25, 0.4, 0.6),
+    "acoustic_search": (True, False),
     "snap_interpolated": (True, False),
     "calibration_model": (None, "tiny.en", "base"),
     "calibration_file": (None,),
