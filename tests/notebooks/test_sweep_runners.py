@@ -17,6 +17,8 @@ def _scores(sweep) -> list[tuple]:  # type: ignore[no-untyped-def]
              r.confidence, r.basis) for r in sweep.rows]
 
 
+@pytest.mark.model
+@pytest.mark.slow
 def test_batch_sweep_scores_equal_the_in_process_sweep(tmp_path: Path) -> None:
     truths = {"sample narration": sample_truth()}
     here = sweep_with("in-process", truths=truths, models=["tiny.en"], settings=SETTINGS,
