@@ -61,12 +61,12 @@ from postprod.research import (
     marked_truths,
     options_with,
     place_and_score,
-    run_sweep,
     sample_truth,
     settings_table_figure,
     summarise,
     sweep_figure,
     sweep_settings,
+    sweep_with,
     table_figure,
     truth_from_corpus_item,
     windows_figure,
@@ -86,6 +86,10 @@ MODELS = ["tiny.en"]  # add "base" (the product default) for the real comparison
 SWEEP = "one-at-a-time"  # or "product" (every combination of RANGES: grows fast)
 RANGES = dict(OPTION_RANGES)  # every AlignOptions field; narrow or drop entries to taste
 PLACEMENT_ONLY = False  # True: skip the recogniser's options (one recognition per narration)
+SWEEP_RUNNER = "in-process"  # "in-process" | "batch" (local process pool) | "ray" (a cluster)
+RAY_ADDRESS = "auto"  # SWEEP_RUNNER = "ray": "auto", "ray://HOST:10001" or "current"
+BATCH_WORKERS = None  # batch workers (None: the runner's default, one per core / cluster CPU)
+BATCH_DIR = None  # batch results folder, resumable (None: a folder in WORK_DIR)
 WORST = 5  # cuts to listen to
 OPTIONS_OUT = "chosen_align_options.json"  # where the chosen settings are written
 
@@ -131,15 +135,36 @@ table_figure([{"narration": name, "audio": truth.audio.name,
 # what each knob does on its own. The recogniser's options (`beam_size`, `chunk_sec`,
 # `vad_filter`, `condition_on_previous_text`, `gap_fill_sec`) cost one recognition per value;
 # all the others only re-place.
+#
+# **Which runner** (`SWEEP_RUNNER`): all three give the same rows and scores, so everything
+# below reads any of them.
+# - `"in-process"` recognises each narration once per recogniser setting and reuses it for
+#   every placement setting: the cheapest on one machine, and the right choice for a few
+#   narrations.
+# - `"batch"` runs every (setting, narration) as a Scene Timestamps job of `postprod.batch` on
+#   a local process pool: each job runs the whole operation, so recognition is paid again for
+#   every grid point (the full one-at-a-time sweep: 53 recognitions per narration instead of
+#   11). It pays off when there are many recordings (the pool keeps
+#   every core busy, results land in files, and a rerun resumes where it stopped).
+# - `"ray"`: the same jobs on a Ray cluster (`RAY_ADDRESS`; start one with `ray start --head`,
+#   or join a cluster): pays off when the cluster's cores outnumber the recognitions saved by
+#   reuse, i.e. many recordings or a big grid on many nodes.
+#
+# The sliders further down reuse recognitions; after a batch sweep the first slider draw
+# recognises each narration once more (the workers' recognitions stay in the workers).
 
 # %%
 ranges = {k: v for k, v in RANGES.items() if not (PLACEMENT_ONLY and k in RECOGNISER_FIELDS)}
 settings = sweep_settings(ranges, mode=SWEEP)
 print(f"{len(settings)} settings x {len(MODELS)} model(s) x {len(truths)} narration(s)")
-sweep = run_sweep(truths=truths, models=MODELS, settings=settings)
+sweep = sweep_with(SWEEP_RUNNER, truths=truths, models=MODELS, settings=settings,
+                   out_dir=BATCH_DIR or work_dir / "sweep-batch", ray_address=RAY_ADDRESS,
+                   workers=BATCH_WORKERS)
 table = summarise(sweep.rows)
 best = honest_best(table)
-table_figure(sweep.cost, title="Recogniser passes (model load excluded)")
+table_figure(sweep.cost, title=("Recogniser passes (model load excluded)"
+                                 if SWEEP_RUNNER == "in-process"
+                                 else "Batch jobs (each recognises; model load excluded)"))
 
 # %% [markdown]
 # ## The honest best

@@ -785,6 +785,9 @@ class Recognised:
     duration_sec: float
     request: Any
     seconds: float
+    samples: Any = None
+    """The decoded audio (16 kHz mono float32) for the acoustic search of unheard openings;
+    None skips that search (as `place_scenes` does)."""
 
 
 @dataclass
@@ -839,6 +842,9 @@ def place_and_score(sweep: Sweep, *, model: str, settings: Mapping[str, Any],
         if rec is None:
             request = parse_request(truth.metadata)
             decoded = load_audio(str(truth.audio), tier="enterprise")
+            # one copy of a narration's audio, whatever the recogniser settings
+            samples = next((r.samples for (_, _, n), r in sweep.recognised.items()
+                            if n == name and r.samples is not None), decoded.samples)
             started = time.perf_counter()
             transcript = transcribe_words(decoded.samples, model=model,
                                           language=request.language_code,
@@ -846,15 +852,16 @@ def place_and_score(sweep: Sweep, *, model: str, settings: Mapping[str, Any],
             took = time.perf_counter() - started
             rec = Recognised(transcript=transcript, envelope=energy_envelope(decoded.samples),
                              lossy=decoded.lossy, duration_sec=decoded.duration_sec,
-                             request=request, seconds=took)
+                             request=request, seconds=took, samples=samples)
             sweep.recognised[key] = rec
             sweep.cost.append({
                 "model": model, "narration": name,
                 "recogniser": ", ".join(f"{f}={getattr(options, f)}" for f in RECOGNISER_FIELDS),
                 "audio_s": round(decoded.duration_sec, 1), "recognise_s": round(took, 2),
                 "real_time_factor": round(took / max(decoded.duration_sec, 1e-9), 3)})
+        # the audio too, so the acoustic search runs as in the operation
         placement = place_scenes(rec.transcript, rec.envelope, rec.request, options=options,
-                                 model=model, lossy=rec.lossy)
+                                 model=model, lossy=rec.lossy, samples=rec.samples)
         response = build_response(placement, rec.request, duration_sec=rec.duration_sec,
                                   language=rec.request.language_code or rec.transcript.language,
                                   request_id="req_notebook")
@@ -878,6 +885,135 @@ def run_sweep(*, truths: Mapping[str, NarrationTruth], models: Sequence[str],
     for model, st in tqdm(jobs, desc="settings", disable=not progress):
         place_and_score(sweep, model=model, settings=st)
     return sweep
+
+
+SWEEP_RUNNERS = ("in-process", "batch", "ray")
+"""How `sweep_with` runs a sweep: here, reusing each recognition (`run_sweep`); on the local
+batch pool (`postprod.batch.run`); or on a Ray cluster through the same batch runner."""
+
+
+def _job_name(name: str, taken: set[str]) -> str:
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-") or "narration"
+    out, k = safe, 1
+    while out in taken:
+        k += 1
+        out = f"{safe}_{k}"
+    taken.add(out)
+    return out
+
+
+def run_sweep_batch(*, truths: Mapping[str, NarrationTruth], models: Sequence[str],
+                    settings: Sequence[Mapping[str, Any]], out_dir: str | Path,
+                    ray: str | None = None, workers: int | None = None,
+                    progress: bool = True) -> Sweep:
+    """The sweep of `run_sweep` run as Scene Timestamps batch jobs (`postprod.batch`): one job
+    per (model, setting, narration), each running the whole operation (the recognition
+    included), on the local process pool or, with ``ray``, a Ray cluster.
+
+    The rows, labels and order are those of `run_sweep` for the same arguments, so every
+    summary and figure reads either. ``recognised`` stays empty (the recognitions happened in
+    the workers): `place_and_score` on the result recognises again where it needs to.
+    ``cost`` has one row per job (its worker's wall seconds, recognition included).
+
+    Args:
+        truths: narration name -> its truth.
+        models: speech recognisers (``"tiny.en"``, ``"base"``, a folder); one batch each.
+        settings: `AlignOptions` changes to try (as from `sweep_settings`).
+        out_dir: results folder; each model's batch goes in a subfolder named for the model
+            and a digest of the narrations and settings, so a rerun of the same sweep resumes
+            (finished jobs are kept) and a different sweep never reads another's results.
+        ray: None for the local pool; ``"auto"``, ``"ray://HOST:10001"`` or ``"current"``
+            (as `postprod.batch.run`).
+        workers: worker count; None = the batch runner's default.
+        progress: show a progress bar (tqdm) of the jobs.
+
+    Raises:
+        RuntimeError: a job failed (its error code and message are given).
+        EngineUnavailable: Ray is asked for but not installed or not reachable.
+    """
+    import hashlib
+
+    from tqdm.auto import tqdm
+
+    from .align import AlignOptions
+    from .batch import run as run_batch
+    from .batch import sweep_jobs, sweep_results
+
+    sweep = Sweep(rows=[], responses={}, settings_of={}, recognised={}, cost=[],
+                  truths=dict(truths))
+    ordered = sorted(settings, key=lambda st: any(k in RECOGNISER_FIELDS for k in st))
+    taken: set[str] = set()
+    names = {name: _job_name(name, taken) for name in truths}
+    recordings = {names[n]: (str(t.audio), t.metadata) for n, t in truths.items()}
+    for model in models:
+        grid = [dict(st) for st in ordered]
+        digest = hashlib.sha256(json.dumps(
+            {"recordings": {k: [a, m] for k, (a, m) in recordings.items()}, "grid": grid},
+            sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]
+        folder = Path(out_dir) / f"{_job_name(model, set())}-{digest}"
+        jobs = sweep_jobs(recordings=recordings, grid=grid)
+        with tqdm(total=len(jobs), desc=f"batch jobs ({model})", disable=not progress) as bar:
+            def step(p: Any, bar: Any = bar) -> None:
+                bar.n = p.done
+                bar.refresh()
+
+            report = run_batch(jobs, out_dir=folder, model=model, ray=ray, workers=workers,
+                               progress=step)
+        results = {(r["recording"], r["point"]): r for r in sweep_results(folder, jobs)}
+        failed = [r for r in results.values() if r["response"] is None]
+        if failed:
+            err = failed[0]["error"] or {"code": "MISSING", "message": "no result file"}
+            raise RuntimeError(f"{len(failed)} of {len(jobs)} sweep jobs failed (in {folder}); "
+                               f"{failed[0]['job_id']}: {err.get('code')}: "
+                               f"{err.get('message')}")
+        wall = {row.id: row for row in report.rows}
+        for k, st in enumerate(ordered):
+            label = sweep_label(model, st)
+            sweep.settings_of[label] = {"model": model, **st}
+            options = options_with(AlignOptions(), st)
+            for name, truth in truths.items():
+                result = results[(names[name], k)]
+                response = result["response"]
+                sweep.responses[(label, name)] = response
+                sweep.rows += score_cuts(response=response, truth=truth, setting=label,
+                                         narration=name)
+                row = wall[result["job_id"]]
+                audio_s = response.meta.audio_duration_ms / 1000
+                took = row.wall_sec if row.wall_sec is not None else math.nan
+                sweep.cost.append({
+                    "model": model, "narration": name, "setting": label,
+                    "recogniser": ", ".join(f"{f}={getattr(options, f)}"
+                                            for f in RECOGNISER_FIELDS),
+                    "audio_s": round(audio_s, 1), "job_s": round(took, 2),
+                    "real_time_factor": round(took / max(audio_s, 1e-9), 3),
+                    "resumed": row.resumed})
+    return sweep
+
+
+def sweep_with(runner: str, *, truths: Mapping[str, NarrationTruth], models: Sequence[str],
+               settings: Sequence[Mapping[str, Any]], out_dir: str | Path | None = None,
+               ray_address: str = "auto", workers: int | None = None,
+               progress: bool = True) -> Sweep:
+    """The sweep run by ``runner`` (one of `SWEEP_RUNNERS`): ``"in-process"`` = `run_sweep`;
+    ``"batch"`` = `run_sweep_batch` on the local pool; ``"ray"`` = the same on the Ray cluster
+    at ``ray_address``. ``out_dir`` (batch runners only): None = a new temporary folder.
+
+    Raises:
+        ValueError: an unknown runner.
+    """
+    if runner == "in-process":
+        return run_sweep(truths=truths, models=models, settings=settings, progress=progress)
+    if runner not in SWEEP_RUNNERS:
+        raise ValueError(f"runner must be one of {', '.join(SWEEP_RUNNERS)}, not {runner!r}")
+    if out_dir is None:
+        import tempfile
+
+        out_dir = tempfile.mkdtemp(prefix="postprod-sweep-")
+    return run_sweep_batch(truths=truths, models=models, settings=settings, out_dir=out_dir,
+                           ray=ray_address if runner == "ray" else None, workers=workers,
+                           progress=progress)
 
 
 # --- worst cuts, listened to ---------------------------------------------------------------------

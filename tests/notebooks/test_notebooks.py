@@ -36,7 +36,14 @@ CI_PARAMETERS = {
     # the user's own images: a folder of renamed stills and a narration file
     "describe_inspection": 'IMAGES_DIR = "{out}/stills"\nNARRATION_FILE = "{out}/script.txt"',
     "compose_walkthrough": "",
+    # the tuning sweep through the batch runner (one local worker): three settings, one of
+    # them a recogniser setting, on the sample narration
+    "alignment_tuning:batch": ('CORPUS = "sample"\nSWEEP_RUNNER = "batch"\nBATCH_WORKERS = 1\n'
+                               'RANGES = {{"min_cue_score": (0.62, 0.7), "beam_size": (5, 1)}}\n'
+                               'WORST = 2\nOPTIONS_OUT = "{out}/chosen_align_options.json"'),
 }
+RUNS = [*NAMES, "alignment_tuning:batch"]
+"""Notebook runs: a name, or `name:variant` for the same notebook under other parameters."""
 AFTER = {
     # The sliders re-place and redraw on change (the widgets never block a top-to-bottom run).
     "alignment_tuning": (
@@ -102,11 +109,12 @@ def test_no_committed_notebook_carries_outputs() -> None:
 
 @pytest.mark.notebook
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("run", RUNS)
+def test_notebook_runs(run: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPatch,
                        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
     monkeypatch.setenv("PYTHONHASHSEED", "0")
+    name = run.partition(":")[0]
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     if name == "describe_inspection":
         stills = tmp_path / "stills"
@@ -117,11 +125,15 @@ def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPa
             (REPO / "sample_media" / "narration.txt").read_text(encoding="utf-8"),
             encoding="utf-8")
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    if CI_PARAMETERS[name]:
+    if CI_PARAMETERS[run]:
         nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
-            CI_PARAMETERS[name].format(out=tmp_path), metadata={"tags": ["injected-parameters"]}))
+            CI_PARAMETERS[run].format(out=tmp_path), metadata={"tags": ["injected-parameters"]}))
     if name in AFTER:
         nb.cells.append(nbformat.v4.new_code_cell(AFTER[name]))
+    if run == "alignment_tuning:batch":  # every setting ran as a batch job
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "assert [c['setting'] for c in sweep.cost] == list(sweep.settings_of), sweep.cost\n"
+            "assert len(sweep.settings_of) == 3, sweep.settings_of"))
     # First, prove the kernel is this interpreter (so the notebook sees this checkout's package).
     nb.cells.insert(0, nbformat.v4.new_code_cell(
         f"import sys\nassert sys.executable == {sys.executable!r}, sys.executable"))
@@ -131,7 +143,7 @@ def test_notebook_runs(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPa
     client.execute()
     elapsed = time.perf_counter() - started
     with capsys.disabled():  # the run time is part of the report, even when tests pass
-        print(f"\nnotebook {name}: executed in {elapsed:.1f} s")
+        print(f"\nnotebook {run}: executed in {elapsed:.1f} s")
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors == []
