@@ -176,8 +176,7 @@ def _seed_widgets(state: MutableMapping[Any, Any]) -> None:
     """The Project page's text widgets show the project's values on the next run."""
     state["project_name_input"] = state["project_name"]
     state["narration_text_area"] = state["narration_text"]
-    if state.get("selected_cut") is not None:
-        state["audition_cut"] = state["selected_cut"]
+    state["cut_box"] = int(state.get("cut_box") or 0) + 1  # the Align page's "Cut" box anew
 
 
 def error_dict(exc: BaseException) -> dict[str, Any]:

@@ -58,8 +58,11 @@ def _goto_page(page: Page, title: str) -> None:
 
 
 def _idle(page: Page) -> None:
-    """Wait until the app has finished its rerun (the status widget disappears)."""
+    """Wait until the app has finished its rerun: the status widget is gone (it shows only
+    after a delay) and the app's own run state is back to not running."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=STEP_TIMEOUT_MS)
 
 
 def _shot(page: Page, path: Path) -> None:
@@ -226,7 +229,30 @@ def test_sample_project_to_otio_download(page: Page, workbench_url: str, sample_
     assert timeline.name == "Home from orbit"
 
     # review after the fact: pick a cut on the plot, nudge it with the keyboard
-    page.locator(".js-plotly-plot .scatterlayer .point").nth(2).click(force=True)
+    # the marker whose data is cut 3 (markers are grouped in traces by window class, so the
+    # n-th marker on the page is not the n-th cut); the pick mounts a fresh "Cut" box, so wait
+    # for that rather than for "cut 3" (the widest window is already shown before the pick)
+    box = page.locator('[class*="st-key-audition_cut_"]')
+    box_before = box.get_attribute("class") or ""
+    for attempt in range(5):
+        marker = page.evaluate_handle("""() => {
+            for (const g of document.querySelectorAll('.js-plotly-plot .scatterlayer .trace')) {
+                const tr = g.__data__ && g.__data__[0] && g.__data__[0].trace;
+                if (!tr || !tr.customdata) continue;
+                const i = Array.from(tr.customdata).findIndex(c => `${c}` === '3');
+                if (i >= 0) return g.querySelectorAll('.point')[i] || null;
+            }
+            return null;
+        }""").as_element()
+        assert marker is not None, "the confidence plot has a marker for cut 3"
+        marker.click(force=True)
+        try:
+            expect(box).not_to_have_class(box_before, timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 4:
+                raise
+    _idle(page)
     expect(page.get_by_role("combobox", name="Cut")).to_have_value(re.compile(r"cut 3: "),
                                                                    timeout=30_000)
     _idle(page)

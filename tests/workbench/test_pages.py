@@ -333,7 +333,7 @@ def test_align_review_nudges_selection_and_checks(aligned: AppTest) -> None:
                                                     "point_indices": [0], "box": [],
                                                     "lasso": []}}
     at.run()
-    assert at.selectbox(key="audition_cut").value == 2
+    assert at.selectbox(key=f"audition_cut_{at.session_state['cut_box']}").value == 2
     at.button(key="nudge_p100").click().run()
     assert at.session_state["starts_ms"][2] == starts[2] + 100
     shown = _texts(at.markdown)

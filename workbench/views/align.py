@@ -108,7 +108,10 @@ if transitions:
         picked = min(range(1, len(starts)), key=lambda i: abs(starts[i] - x_ms))
         if state.get("align_last_pick") != (picked, x_ms):
             state["align_last_pick"] = (picked, x_ms)
-            state["audition_cut"] = picked
+            state["selected_cut"] = picked
+            # a fresh "Cut" box shows the pick: setting a mounted selectbox's value from the
+            # script could leave the browser showing one cut while it sends back another
+            state["cut_box"] = int(state.get("cut_box") or 0) + 1
 
     def _width(i: int) -> int:
         w = transitions[i - 1].window
@@ -125,14 +128,13 @@ if transitions:
         return (f"{icons[cls]} cut {i}: {t.from_scene_id} → {t.to_scene_id} · "
                 f"window {_width(i)} ms · {t.basis} · confidence {t.confidence:.2f}")
 
-    if "audition_cut" not in state and state.get("selected_cut") in queue:
-        state["audition_cut"] = state["selected_cut"]  # the widget's own state is per page
-    if state.get("audition_cut") not in queue:
-        state["audition_cut"] = queue[0]
+    box_key = f"audition_cut_{int(state.get('cut_box') or 0)}"
+    chosen = state["selected_cut"] if state.get("selected_cut") in queue else queue[0]
     st.subheader("Audition a cut")
     st.caption("Cuts are listed widest window first (the least certain); click a marker in the "
                "plot to pick one. The clip is 1.5 s either side of the cut.")
-    cut = int(st.selectbox("Cut", queue, format_func=_label, key="audition_cut"))
+    cut = int(st.selectbox("Cut", queue, index=queue.index(chosen), format_func=_label,
+                           key=box_key))
     state["selected_cut"] = cut
     moved = starts[cut] - scenes[cut].start_ms
     window = transitions[cut - 1].window
@@ -140,17 +142,25 @@ if transitions:
                 + (f" · moved **{moved:+d} ms**" if moved else "")
                 + f" · 90 % window {window.start_ms}–{window.end_ms} ms")
 
-    def _nudge(index: int, delta_ms: int) -> None:
+    def _nudge(delta_ms: int) -> None:
+        # The cut is read when the button fires, from the current "Cut" box as the browser
+        # shows it (its value arrives with the click), never bound when the button was drawn:
+        # a callback runs with the arguments of the button's last registration, and a run cut
+        # short before it reached the buttons (a click on the plot, then a key press at once)
+        # would leave the previous cut's arguments in place. No box value, no nudge.
+        index = state.get(f"audition_cut_{int(state.get('cut_box') or 0)}")
+        if not isinstance(index, int) or not 0 < index < len(state["starts_ms"]):
+            return
         new = list(state["starts_ms"])
         new[index] = max(0, new[index] + delta_ms)
         state["starts_ms"] = new
         state["start_version"] += 1
 
     c_a, c_b, c_c, c_d, c_audio = st.columns([1, 1, 1, 1, 5], vertical_alignment="center")
-    c_a.button("−500 ms", key="nudge_m500", on_click=_nudge, args=(cut, -500))
-    c_b.button("−100 ms", key="nudge_m100", on_click=_nudge, args=(cut, -100), shortcut="Left")
-    c_c.button("+100 ms", key="nudge_p100", on_click=_nudge, args=(cut, 100), shortcut="Right")
-    c_d.button("+500 ms", key="nudge_p500", on_click=_nudge, args=(cut, 500))
+    c_a.button("−500 ms", key="nudge_m500", on_click=_nudge, args=(-500,))
+    c_b.button("−100 ms", key="nudge_m100", on_click=_nudge, args=(-100,), shortcut="Left")
+    c_c.button("+100 ms", key="nudge_p100", on_click=_nudge, args=(100,), shortcut="Right")
+    c_d.button("+500 ms", key="nudge_p500", on_click=_nudge, args=(500,))
     center = (starts[cut] - response.meta.start_offset_ms) / 1000
     clip = audio.clip_around(samples, rate, center_sec=center, half_width_sec=1.5)
     with c_audio:
