@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -52,11 +53,11 @@ def workbench_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("workbench") / "server.log"
 
 
-@pytest.fixture(scope="session")
-def workbench_url(sample_media: Path, workbench_log: Path) -> Iterator[str]:
-    """`postprod workbench sample_media --port <free>` as a subprocess, until the session ends."""
+@contextlib.contextmanager
+def serve_workbench(sample_media: Path, log: Path) -> Iterator[str]:
+    """`postprod workbench sample_media --port <free>` as a subprocess with its own store beside
+    ``log`` (its console output); yields its URL once healthy, stops it on exit."""
     port = _free_port()
-    log = workbench_log
     env = {**os.environ, "POSTPROD_WORKBENCH_STORE": str(log.parent / "store")}
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -83,3 +84,10 @@ def workbench_url(sample_media: Path, workbench_log: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def workbench_url(sample_media: Path, workbench_log: Path) -> Iterator[str]:
+    """The workbench shared by the session's browser tests, until the session ends."""
+    with serve_workbench(sample_media, workbench_log) as url:
+        yield url

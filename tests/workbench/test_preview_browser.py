@@ -4,10 +4,13 @@ rendered at 360p and played; the video element's duration is the timeline's with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from .conftest import serve_workbench
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
@@ -15,7 +18,11 @@ STEP_TIMEOUT_MS = 300_000  # a cold model load on 2 shared cores
 
 
 def _idle(page: Page) -> None:
+    """Wait until the app has finished its rerun: the status widget is gone (it shows only
+    after a delay) and the app's own run state is back to not running."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=STEP_TIMEOUT_MS)
 
 
 def _goto_page(page: Page, title: str) -> None:
@@ -24,8 +31,18 @@ def _goto_page(page: Page, title: str) -> None:
     _idle(page)
 
 
-def test_compose_page_plays_the_preview(page: Page, workbench_url: str,
-                                        screenshots_dir: Path, workbench_log: Path) -> None:
+@pytest.fixture(scope="module")
+def own_workbench(sample_media: Path, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[tuple[str, Path]]:
+    """A workbench of its own (URL, console log), with a store no other test has written to."""
+    log = tmp_path_factory.mktemp("preview-workbench") / "server.log"
+    with serve_workbench(sample_media, log) as url:
+        yield url, log
+
+
+def test_compose_page_plays_the_preview(page: Page, own_workbench: tuple[str, Path],
+                                        screenshots_dir: Path) -> None:
+    workbench_url, workbench_log = own_workbench
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and
             "127.0.0.1" in m.text else None)
@@ -36,6 +53,9 @@ def test_compose_page_plays_the_preview(page: Page, workbench_url: str,
 
     _goto_page(page, "Describe")  # the project's own cues: no captioning needed
     page.get_by_role("button", name="Use the project's cues").click()
+    # the cues are in once the button has gone (the cue editor replaces it)
+    expect(page.get_by_role("button", name="Use the project's cues")).to_have_count(
+        0, timeout=60_000)
     _idle(page)
     _goto_page(page, "Align")
     page.get_by_text("tiny.en: fast, English only").click()
