@@ -4,16 +4,36 @@ single operations return for each: the bytes every batch result must equal."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from postprod.batch import Job, describe_job, result_text, timestamps_job
+from postprod.batch import BatchEvent, Job, describe_job, result_text, timestamps_job
 from postprod.batch.bench import narration_jobs
 
 NARRATIONS = 20
 STORYBOARDS = 5
+
+
+@dataclass
+class WorkerKiller:
+    """An `on_event` that records every event and SIGKILLs the first worker that starts a job
+    after loading its models, 0.05 s into that job (every job in these tests takes ≥ 0.3 s)."""
+
+    events: list[BatchEvent] = field(default_factory=list)
+    killed: list[str] = field(default_factory=list)
+    """The id of the job whose worker was killed (one at most)."""
+
+    def __call__(self, e: BatchEvent) -> None:
+        self.events.append(e)
+        ready = {x.pid for x in self.events if x.kind == "worker_ready"}
+        if e.kind == "started" and not self.killed and e.pid in ready:
+            self.killed.append(str(e.job_id))
+            threading.Timer(0.05, os.kill, args=(e.pid, signal.SIGKILL)).start()
 
 
 @dataclass

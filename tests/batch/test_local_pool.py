@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 
 from postprod.batch import BatchEvent, read_jobs, run
 
-from .conftest import Workload, read_error, single_error
+from .conftest import WorkerKiller, Workload, read_error, single_error
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -26,17 +24,8 @@ def test_local_pool_matches_single_operations_and_survives_a_killed_worker(
         workload: Workload, tmp_path: Path) -> None:
     jobs = [*workload.narrations[:5], workload.corrupt, workload.storyboards[0]]
     out = tmp_path / "out"
-    killed: list[str] = []
-    events: list[BatchEvent] = []
-
-    def kill_mid_job(e: BatchEvent) -> None:
-        # The first job handed to a worker that has loaded its models, killed 0.05 s into it
-        # (every job here takes ≥ 0.3 s).
-        events.append(e)
-        ready = {x.pid for x in events if x.kind == "worker_ready"}
-        if e.kind == "started" and not killed and e.pid in ready:
-            killed.append(str(e.job_id))
-            threading.Timer(0.05, os.kill, args=(e.pid, signal.SIGKILL)).start()
+    kill_mid_job = WorkerKiller()
+    killed, events = kill_mid_job.killed, kill_mid_job.events
 
     progress = []
     report = run(jobs, out_dir=out, model="tiny.en", workers=2, on_event=kill_mid_job,

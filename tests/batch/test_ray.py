@@ -5,11 +5,8 @@ mid-batch, and a rerun that does no work. One cluster for the module, shut down 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ import pytest
 
 from postprod.batch import BatchEvent, run
 
-from .conftest import Workload, single_error
+from .conftest import WorkerKiller, Workload, single_error
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -84,15 +81,8 @@ def test_ray_batch_is_byte_equal_to_single_operations_and_resumes(
 def test_an_actor_killed_mid_batch_loses_only_its_job_which_runs_again(
         ray_cluster: Any, workload: Workload, tmp_path: Path) -> None:
     jobs = workload.narrations[:6]
-    killed: list[str] = []
-    events: list[BatchEvent] = []
-
-    def kill_mid_job(e: BatchEvent) -> None:
-        events.append(e)
-        ready = {x.pid for x in events if x.kind == "worker_ready"}
-        if e.kind == "started" and not killed and e.pid in ready:
-            killed.append(str(e.job_id))
-            threading.Timer(0.05, os.kill, args=(e.pid, signal.SIGKILL)).start()
+    kill_mid_job = WorkerKiller()
+    killed, events = kill_mid_job.killed, kill_mid_job.events
 
     report = run(jobs, out_dir=tmp_path, model="tiny.en", ray="current",
                  on_event=kill_mid_job)
