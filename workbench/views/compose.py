@@ -128,23 +128,17 @@ if composed:
                            + f": {w['message']}")
 
     from workbench.views.preview import show_preview
-    preview_source = None
-    if manifest is not None:
-        try:
-            preview_source = steps.preview_timeline(
-                {k: state[k] for k in ("scenes", "narration", "music")},
-                steps.build_manifest(
-                    state, timestamps=edited, fps=float(fps),
-                    resolution=RESOLUTIONS[str(res_label)], target_consumer=str(target),
-                    use_music=bool(use_music) and bool(state["music"]),
-                    crossfade_sec=float(crossfade), for_bundle=True),
-                tier=tier(), store=session.store_root() / "previews" / "media")
-        except Exception as exc:
-            record_error("preview_media", exc)
-        else:
-            clear_error("preview_media")
-    show_error("preview_media")
-    show_preview(composed, timestamps=edited, source=preview_source)
+    # the bundle's layout of the same cut (media/<own name>): the bundle download and the
+    # preview (through links to the stored files) both use it
+    bundle_manifest = None if manifest is None else steps.build_manifest(
+        state, timestamps=edited, fps=float(fps), resolution=RESOLUTIONS[str(res_label)],
+        target_consumer=str(target), use_music=bool(use_music) and bool(state["music"]),
+        crossfade_sec=float(crossfade), for_bundle=True)
+    files = {k: state[k] for k in ("scenes", "narration", "music")}
+    tier_now = tier()
+    show_preview(composed, timestamps=edited, source=None if bundle_manifest is None else (
+        lambda: steps.preview_timeline(files, bundle_manifest, tier=tier_now,
+                                       store=session.store_root() / "previews" / "media")))
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     d1.download_button(f"Download {composed['file_name']}", data=composed["otio_json"],
@@ -172,14 +166,8 @@ if composed:
     st.caption("One .zip with the timeline, the exports for this editor and every media file "
                "under its own name in media/, referenced relative to the timeline: unzip it "
                "anywhere and open the timeline.")
-    if manifest is not None:
-        bundle_manifest = steps.build_manifest(
-            state, timestamps=edited, fps=float(fps), resolution=RESOLUTIONS[str(res_label)],
-            target_consumer=str(target), use_music=bool(use_music) and bool(state["music"]),
-            crossfade_sec=float(crossfade), for_bundle=True)
+    if bundle_manifest is not None:
         stem_b = composed["file_name"].rsplit(".", 1)[0]
-        files = {k: state[k] for k in ("scenes", "narration", "music")}
-        tier_now = tier()
         st.download_button(
             "Download the bundle (.zip)", key="download_bundle", type="primary", icon="📦",
             data=lambda: steps.build_bundle(files, bundle_manifest, tier=tier_now).data,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def _windows_json(timestamps: Any) -> str:
 
 
 def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
-                 source: tuple[str, Path] | None = None,
+                 source: Callable[[], tuple[str, Path]] | None = None,
                  state: MutableMapping[Any, Any] | None = None) -> None:
     """Draw the Preview section for a built timeline.
 
@@ -45,9 +45,10 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
         composed: the Compose page's stored result (``otio_json``, ``file_name``, ...).
         timestamps: the (edited) Scene Timestamps response the cut was timed with; its 90 %
             windows are drawn by the burn-in.
-        source: the timeline to render and the folder its relative media URLs start from,
-            when the built timeline names media as another machine sees them (default: the
-            built timeline, media resolved from the working directory).
+        source: called when a render starts: the timeline to render and the folder its
+            relative media URLs start from, when the built timeline names media as another
+            machine sees them (default: the built timeline, media resolved from the working
+            directory). A preview is known by the built timeline either way.
         state: session state (default ``st.session_state``).
     """
     state = st.session_state if state is None else state
@@ -60,7 +61,7 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
     placeholders = c3.toggle("Cards for missing media", value=False, key="preview_placeholders",
                              help="Draw a labelled card where a file is missing instead of "
                                   "stopping with an error.")
-    otio_json, media_root = (str(composed["otio_json"]), None) if source is None else source
+    otio_json = str(composed["otio_json"])
     windows = _windows_json(timestamps) if burn_in else ""
     key = _render_key(otio_json, height=int(height), burn_in=bool(burn_in),
                       placeholders=bool(placeholders), windows=windows)
@@ -73,8 +74,9 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
         # progress event (the library removes the unfinished file).
         cancel_slot.button("Cancel the render", key="cancel_preview")
         try:
+            render_json, media_root = (otio_json, None) if source is None else source()
             with progress_status(f"Rendering the preview at {height}p") as on_progress:
-                result = _render(otio_json, out, height=int(height), burn_in=bool(burn_in),
+                result = _render(render_json, out, height=int(height), burn_in=bool(burn_in),
                                  placeholders=bool(placeholders),
                                  timestamps=timestamps if burn_in else None,
                                  media_root=media_root, progress=on_progress)
