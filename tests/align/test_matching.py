@@ -94,7 +94,7 @@ def test_an_anchor_found_scene_starts_where_its_misheard_cue_was_heard() -> None
     nearest the anchor; an unrelated earlier sentence start is never taken."""
     import numpy as np
 
-    from postprod.align.placement import _start_before_anchor
+    from postprod.align.candidates import start_before_anchor
 
     heard = toks("into cider and juice a film every model in the house and an every jar the "
                  "sellers smelled of apples")
@@ -103,9 +103,9 @@ def test_an_anchor_found_scene_starts_where_its_misheard_cue_was_heard() -> None
     starts[[0, 4, 11]] = True  # after "juice." and after a pause behind "house,"
     anchor_pos = heard.index("jar")
     cue = toks("they filled every bottle")
-    assert _start_before_anchor(index, cue, anchor_pos, starts) == 4
-    assert _start_before_anchor(index, toks("nobody wrote it down"), anchor_pos, starts) == 11
-    assert _start_before_anchor(index, cue, anchor_pos, starts, reach=5) == 11
+    assert start_before_anchor(index, cue, anchor_pos, starts) == 4
+    assert start_before_anchor(index, toks("nobody wrote it down"), anchor_pos, starts) == 11
+    assert start_before_anchor(index, cue, anchor_pos, starts, reach=5) == 11
 
 
 def test_a_script_cue_mapped_to_a_repeated_word_settles_on_the_phrase() -> None:
@@ -113,14 +113,14 @@ def test_a_script_cue_mapped_to_a_repeated_word_settles_on_the_phrase() -> None:
     blackberry": the map paired the script's "in" with the extra "in"; the cue starts one
     heard token later. A heard phrase that already matches stays; a worse or unrelated
     neighbour never wins."""
-    from postprod.align.placement import _settle_on_phrase
+    from postprod.align.candidates import settle_on_phrase
 
     heard = toks("and wild lawn in in summer blackberry ripen were passing")
     phrase = toks("in summer blackberries")
-    assert _settle_on_phrase(heard, 3, phrase) == 4
-    assert _settle_on_phrase(heard, 4, phrase) == 4
+    assert settle_on_phrase(heard, 3, phrase) == 4
+    assert settle_on_phrase(heard, 4, phrase) == 4
     walkers = toks("after the film walkers stop their feet their sandwiches")
-    assert _settle_on_phrase(walkers, 3, toks("walkers stop there")) == 3
+    assert settle_on_phrase(walkers, 3, toks("walkers stop there")) == 3
     anna = toks("what he had asked for anakin the orchard and tomaskets")
-    assert _settle_on_phrase(anna, 5, toks("anna kept the")) == 5
-    assert _settle_on_phrase(heard, 0, toks("nobody wrote it")) == 0
+    assert settle_on_phrase(anna, 5, toks("anna kept the")) == 5
+    assert settle_on_phrase(heard, 0, toks("nobody wrote it")) == 0

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 
+from postprod.align.heard import speech_rate, word_start
 from postprod.align.onset import HOP_SEC, Envelope, energy_envelope, find_onset
 from postprod.align.options import AlignOptions
-from postprod.align.placement import speech_rate, word_start
 from postprod.align.transcribe import Transcript, Word
 
 RATE = 16_000
