@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..media.audio import SAMPLE_RATE
+from ..media.loudness import frame_power, level_db
 from .acoustic import Posteriors, Spot, phonemes, posteriors, spot_phrase
 
 SPOT_MIN_SCORE = -3.2
@@ -61,12 +62,9 @@ class PhraseSpotter:
         noise or a music bed the phoneme recogniser explains a phrase about as well anywhere,
         and a found opening is only weak evidence."""
         a, b = int(max(0.0, lo) * SAMPLE_RATE), int(hi * SAMPLE_RATE)
-        x = self.samples[a:b]
-        hop = SAMPLE_RATE // 50
-        n = len(x) // hop
-        if n < 10:
+        db = level_db(frame_power(self.samples[a:b], hop_sec=0.02), floor_db=-120.0)
+        if len(db) < 10:
             return False
-        db = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop)), axis=1) + 1e-12)
         p10, p90 = np.percentile(db, [10, 90])
         return bool(p90 - p10 >= SPOT_CLEAR_DB)
 

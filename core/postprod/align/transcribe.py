@@ -12,6 +12,7 @@ import numpy as np
 
 from ..contract.errors import ValidationFailed
 from ..media.audio import SAMPLE_RATE
+from ..media.loudness import frame_power, level_db
 from ..models.whisper import is_english_only, load_whisper
 from ..progress import ProgressCallback, report
 from .text import base_language
@@ -92,9 +93,8 @@ def chunk_bounds(samples: np.ndarray, *, chunk_sec: float, search_sec: float
         return [(0, n)]
     hop = SAMPLE_RATE // 100
     frames = n // hop
-    energy = np.square(samples[: frames * hop].reshape(frames, hop)).sum(axis=1)
-    win = 40  # 0.4 s of 10 ms frames
-    smooth = np.convolve(energy, np.ones(win), mode="same")
+    # The power of the 0.4 s (40 frames of 10 ms) centred on each frame.
+    smooth = np.convolve(frame_power(samples, hop_sec=0.01), np.ones(40), mode="same")
     cuts = [0]
     target = step
     while target < n - step // 4:
@@ -152,12 +152,6 @@ def recognised_languages() -> tuple[str, ...]:
     return tuple(sorted(_LANGUAGE_CODES))
 
 
-def _frame_db(samples: np.ndarray, hop: int) -> np.ndarray:
-    frames = len(samples) // hop
-    power = np.square(samples[: frames * hop].astype(np.float64)).reshape(frames, hop).mean(1)
-    return np.asarray(10.0 * np.log10(np.maximum(power, 1e-10)))
-
-
 def _norm(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum() or ch == "'")
 
@@ -212,8 +206,7 @@ def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language
     """
     if opts.gap_fill_sec <= 0 or len(samples) < SAMPLE_RATE:
         return words
-    hop = SAMPLE_RATE // 50
-    db = _frame_db(samples, hop)
+    db = level_db(frame_power(samples, hop_sec=0.02))
     quiet = float(np.percentile(db, 10))
     duration = len(samples) / SAMPLE_RATE
     edges = [0.0] + [t for w in words for t in (w.start, w.end)] + [duration]
