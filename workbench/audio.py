@@ -8,18 +8,13 @@ import streamlit as st
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def narration_samples(path: str, sha256: str) -> tuple[np.ndarray, int]:
-    """Mono float32 samples [shape=(n,)] and their rate (Hz); ``sha256`` keys the cache."""
+    """The narration as Align heard it: mono float32 samples [shape=(n,)] at 16 kHz, decoded by
+    the library (`postprod.media.audio.decode_audio`: every format the product takes), and
+    their rate (Hz); ``sha256`` keys the cache."""
+    from postprod.media.audio import SAMPLE_RATE, decode_audio
+
     del sha256  # only part of the cache key: the same path may hold new bytes
-    try:
-        import soundfile as sf
-
-        data, rate = sf.read(path, dtype="float32", always_2d=True)
-        return data.mean(axis=1), int(rate)
-    except Exception:  # formats libsndfile cannot read (m4a, some mp3): librosa via audioread/av
-        import librosa
-
-        y, rate = librosa.load(path, sr=None, mono=True)
-        return y.astype(np.float32), int(rate)
+    return decode_audio(path).samples, SAMPLE_RATE
 
 
 def clip_around(
@@ -41,8 +36,8 @@ def thumbnail_uri(path: str, sha256: str, *, height_px: int = 90) -> str | None:
     from PIL import Image
 
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with Image.open(path) as src:
+            im = src.convert("RGB")
             im.thumbnail((height_px * 2, height_px))
             buf = io.BytesIO()
             im.save(buf, format="JPEG", quality=80)

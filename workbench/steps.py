@@ -250,12 +250,8 @@ def timestamps_result(state: Mapping[Any, Any]) -> TimestampsResponse | None:
 
 def narration_duration_sec(path: str) -> float:
     """Duration of the narration file, seconds."""
-    try:
-        from postprod.media.probe import media_duration_sec
-    except ModuleNotFoundError:  # older library: libsndfile's header is enough for WAV/FLAC
-        import soundfile as sf
+    from postprod.media.probe import media_duration_sec
 
-        return float(sf.info(path).duration)
     return float(media_duration_sec(path))
 
 
