@@ -45,8 +45,20 @@ def test_light_captions_on_a_band_and_over_a_photo_are_read() -> None:
         assert ev.text.casefold().split() == image.caption.casefold().split()
 
 
+def test_an_outlined_title_over_dark_and_light_parts_of_a_photo_is_read() -> None:
+    # the title crosses a dark suit and a light sky: no one ground around the letters
+    image = StoryImage("lagoon", "astronaut", "Crossing the Lagoon", "overlay")
+    assert analyze_image(render_image(image)).text == "Crossing the Lagoon"
+
+
+def test_small_serif_type_on_a_card_is_read_letter_for_letter() -> None:
+    image = StoryImage("bandstand", "coffee", "Sunday at the Bandstand", "card")
+    assert analyze_image(render_image(image)).text == "Sunday at the Bandstand"
+
+
 def test_photos_without_text_start_no_ocr() -> None:
-    for name in ("grass", "brick", "coffee", "chelsea", "hubble_deep_field"):
+    for name in ("grass", "brick", "coffee", "chelsea", "hubble_deep_field", "coins",
+                 "stereo_motorcycle", "astronaut"):
         assert find_text_lines(photo_rgb(name)) == [], name
     ev = analyze_image(photo_rgb("grass"))
     assert not ev.ocr_ran and ev.text == ""
