@@ -424,7 +424,8 @@ def long_board_rows(*, quick: bool = False) -> list[BenchRow]:
             c0, k0 = time.process_time(), _children_cpu_ms()
             ev = analyze_image(rgb)
             cpu = (time.process_time() - c0) * 1000.0 + _children_cpu_ms() - k0
-            (cost_text if image.caption else cost_plain).append(cpu)
+            # a page of print is an image with text, captioned or not
+            (cost_text if image.caption or image.background == "page" else cost_plain).append(cpu)
             if image.caption:
                 want = _words(image.caption)
                 got = set(_words(ev.text))

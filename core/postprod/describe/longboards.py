@@ -126,6 +126,14 @@ _BOARDS: tuple[tuple[str, str, bool, tuple[StoryImage, ...]], ...] = (
         StoryImage("indian-ocean", "#0d3b66", "Across the Indian Ocean", "field"),
         StoryImage("club-clock", "coffee", "Saturday Evening at the Club", "band"),
     )),
+    ("willows", "Kenneth Grahame, The Wind in the Willows (1908)", False, (
+        StoryImage("river-bank", "#2e5e4e", "The River Bank", "field"),
+        StoryImage("picnic", "coffee"),
+        StoryImage("motor-car", "stereo_motorcycle", "The Motor-Car", "card"),
+        StoryImage("wild-wood", "grass", "Into the Wild Wood", "overlay"),
+        StoryImage("badger", "brick", "Mr. Badger's Front Door", "band"),
+        StoryImage("home", "moon"),
+    )),
 )
 
 
