@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -31,8 +33,8 @@
 #   `NAME.json` = `{"request": <Scene Timestamps metadata>, "trueStartsMs": [0, 5210, ...]}`
 #   (one true start per scene, ms from the start of the audio, scene 0 first) beside
 #   `NAME.wav` (or `.flac`, `.mp3`, `.m4a`, `.ogg`, `.opus`).
-# - `"synthetic"`: the synthetic bench (`postprod.align.corpus`, preset `SYNTHETIC_PRESET`:
-#   `"quick"`, `"dev"` or `"full"`), synthesised into `WORK_DIR`.
+# - `"synthetic"`: the synthetic bench (`postprod.research.speech_corpus`, preset
+#   `SYNTHETIC_PRESET`: `"quick"`, `"dev"` or `"full"`), synthesised into `WORK_DIR`.
 # - `"sample"`: the sample project's 45 s narration (4 cuts: a smoke test, not a tuning set).
 # - `"auto"`: `"human"` when the folder is present, else `"sample"`.
 
@@ -111,7 +113,7 @@ if corpus == "human":
 elif corpus == "marked":
     truths = marked_truths(MARKED_DIR)
 elif corpus == "synthetic":
-    from postprod.align.corpus import build_corpus
+    from postprod.research.speech_corpus import build_corpus
 
     truths = {item.name: truth_from_corpus_item(item)
               for item in build_corpus(work_dir, preset=SYNTHETIC_PRESET)}

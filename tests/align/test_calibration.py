@@ -101,10 +101,10 @@ def test_windows_refit_on_your_own_marked_recordings_are_the_ones_used(
         tmp_path, narration, transcript) -> None:  # type: ignore[no-untyped-def]
     """`calibrate --marked DIR --write FILE` fits a table on recordings with hand-marked cuts;
     `AlignOptions.calibration_file` makes every window come from it instead of the shipped one."""
-    from postprod.align.calibrate import main as calibrate
     from postprod.align.operation import parse_request
     from postprod.align.options import AlignOptions
     from postprod.align.placement import place_scenes
+    from postprod.research.calibration_fit import main as calibrate
 
     from .conftest import scene_request
 
@@ -153,7 +153,7 @@ def test_a_bad_calibration_file_fails_before_any_audio_is_read(tmp_path) -> None
 
 
 def test_marked_recordings_need_their_audio_and_one_true_cut_per_scene(tmp_path) -> None:
-    from postprod.align.corpus import load_marked
+    from postprod.research.speech_corpus import load_marked
 
     from .conftest import scene_request
 

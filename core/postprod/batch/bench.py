@@ -26,7 +26,7 @@ def make_narration(path: str | Path, sentences: list[str], *, wpm: int = 170
     """
     import soundfile as sf
 
-    from ..align.corpus import RATE, synthesize
+    from ..research.speech_corpus import RATE, synthesize
 
     pieces = [np.zeros(int(RATE * 0.3), np.float32)]
     for k, sentence in enumerate(sentences):
@@ -54,8 +54,8 @@ def narration_jobs(folder: str | Path, *, count: int, seconds: float,
         seconds: the longest one's length, about, seconds.
         request_ids: give each job a fixed request id (results then compare byte for byte).
     """
-    from ..align.corpus import split_sentences
-    from ..align.corpus_texts import DEV_PARAGRAPHS, TEST_PARAGRAPHS
+    from ..research.corpus_texts import DEV_PARAGRAPHS, TEST_PARAGRAPHS
+    from ..research.speech_corpus import split_sentences
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -64,8 +64,9 @@ def _metadata(path: Path) -> bytes:
 @click.option("--calibration", "calibration", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _calibration(value),
-              help="Window calibration written by `python -m postprod.align.calibrate --write "
-                   "FILE` (e.g. fitted on your own hand-marked recordings); default: shipped.")
+              help="Window calibration written by `python -m postprod.research.calibration_fit "
+                   "--write FILE` (e.g. fitted on your own hand-marked recordings); default: "
+                   "shipped.")
 @click.option("--options", "options", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _options(value),
@@ -134,9 +135,9 @@ def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path
                              human_splits: str, reuse_transcripts: bool) -> None:
     """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus
     (and, with --dev-speech or --human, on human speech with hand-marked timing)."""
-    from ..align.bench import run_bench
-    from ..align.corpus import Preset
-    from ..align.dev_speech import CONDITIONS, default_root
+    from ..research.dev_speech import CONDITIONS, default_root
+    from ..research.speech_corpus import Preset
+    from ..research.timestamps_bench import run_bench
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     preset: Preset = "hour" if hour else ("quick" if quick else "full")

@@ -1,12 +1,14 @@
 """Fit the shipped window calibration on the development corpus.
 
-    python -m postprod.align.calibrate [--models tiny.en,base] [--out DIR]
-    python -m postprod.align.calibrate --marked DIR --models base --write my-calibration.json
+    python -m postprod.research.calibration_fit [--models tiny.en,base] [--out DIR]
+    python -m postprod.research.calibration_fit --marked DIR --models base \
+        --write my-calibration.json
 
-Builds the `dev` preset of `corpus` (paragraphs and seeds the benchmark never scores), aligns
-it with calibration off, and writes `calibration.json` beside this module: per model and
-evidence class the median residual (shift) and the 5 %/95 % residual quantiles after it, and
-the same per local-SNR band for cuts refined to an onset (pooled over modes).
+Builds the `dev` preset of `speech_corpus` (paragraphs and seeds the benchmark never scores),
+aligns it with calibration off, and writes `calibration.json` beside `postprod.align.calibration`
+(the table the engine loads): per model and evidence class the median residual (shift) and the
+5 %/95 % residual quantiles after it, and the same per local-SNR band for cuts refined to an
+onset (pooled over modes).
 
 With ``--human [DIR]`` it fits the same classes on the tuning part of the human dev speech
 (`dev_speech`: read sentences by four speakers and one audiobook chapter, clean, under noise and
@@ -31,8 +33,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-from .bench import load_transcript, save_transcript
-from .calibration import (
+from ..align.calibration import (
     BAND_MIN_HALF_WIDTH_MS,
     CALIBRATION_FILE,
     DEFAULTS,
@@ -41,15 +42,16 @@ from .calibration import (
     band_class,
     fit_class,
 )
-from .corpus import CorpusItem, build_corpus, load_marked
+from ..align.options import AlignOptions
+from .corpus_evaluation import SceneRow, evaluate_item
 from .dev_speech import load_dev_speech
-from .evaluation import SceneRow, evaluate_item
-from .options import AlignOptions
+from .speech_corpus import CorpusItem, build_corpus, load_marked
+from .timestamps_bench import load_transcript, save_transcript
 
 MIN_CLASS_CUTS = 15
 """Classes with fewer dev cuts are pooled across modes (``*:basis:onset``)."""
 
-COMMAND = "python -m postprod.align.calibrate --models tiny.en,base"
+COMMAND = "python -m postprod.research.calibration_fit --models tiny.en,base"
 
 
 def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
@@ -84,7 +86,7 @@ def fit(rows: list[SceneRow]) -> dict[str, dict[str, float]]:
     return out
 
 
-HUMAN_COMMAND = "python -m postprod.align.calibrate --models tiny.en,base --human"
+HUMAN_COMMAND = "python -m postprod.research.calibration_fit --models tiny.en,base --human"
 
 HUMAN_CONDITIONS = ("clean", "noise+music", "mp3")
 """Conditions of the human tuning narrations the windows are fitted on."""
@@ -168,11 +170,11 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{model} {item.name}: {len(r)} cuts, RTF {stats.rtf:.3f}")
             table[model] = fit(rows)
     if args.marked:
-        command = "python -m postprod.align.calibrate " + " ".join(
+        command = "python -m postprod.research.calibration_fit " + " ".join(
             sys.argv[1:] if argv is None else argv)
         corpus = f"recordings marked by hand in {args.marked}"
     else:
-        command, corpus = COMMAND, "postprod.align.corpus preset 'dev'"
+        command, corpus = COMMAND, "postprod.research.speech_corpus preset 'dev'"
     Path(args.write).write_text(json.dumps(
         {"version": 1, "command": command, "nominal": 0.9, "corpus": corpus, "models": table},
         indent=1) + "\n")
@@ -196,8 +198,8 @@ def _main_human(args: argparse.Namespace) -> None:
     command = f"{previous}; {HUMAN_COMMAND.replace('tiny.en,base', ','.join(models))}"
     Path(args.write).write_text(json.dumps(
         {"version": 1, "command": command, "nominal": 0.9,
-         "corpus": "postprod.align.corpus preset 'dev', widened by the tuning part of the human "
-                   "dev speech (postprod.align.dev_speech, split 'tune')",
+         "corpus": "postprod.research.speech_corpus preset 'dev', widened by the tuning part "
+                   "of the human dev speech (postprod.research.dev_speech, split 'tune')",
          "models": table, "synthetic_models": synthetic}, indent=1) + "\n")
     print(json.dumps(table, indent=1))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from .contract import TimestampsResponse
+from ..contract import TimestampsResponse
 
 NOMINAL_LEVEL = 0.9
 """The contract's window level: `window` is a 90 % interval for the true cut."""
@@ -32,7 +32,7 @@ def sample_media_dir(start: str | Path | None = None) -> Path:
     Looked up beside the package (an editable install in a checkout), then in `start` (default:
     the current directory) and its parents. Raises FileNotFoundError when there is none.
     """
-    candidates = [Path(__file__).resolve().parents[2]]
+    candidates = [Path(__file__).resolve().parents[3]]
     here = Path(start or Path.cwd()).resolve()
     candidates += [here, *here.parents]
     for root in candidates:
@@ -103,7 +103,7 @@ def load_truth(*, truth_path: str | Path, metadata_path: str | Path,
 
 
 def truth_from_corpus_item(item: Any) -> NarrationTruth:
-    """A `NarrationTruth` from a corpus item (`postprod.align.corpus.CorpusItem`:
+    """A `NarrationTruth` from a corpus item (`postprod.research.speech_corpus.CorpusItem`:
     `audio_path`, `request`, `true_starts_ms`, `duration_sec`, and `true_pauses_ms` where the
     item has it). Synthetic items have onset truth and no pauses; an item whose
     `true_pauses_ms` gives a pause per scene has pause truth (hand marks inside the pause)."""
@@ -342,8 +342,8 @@ class BestChoice:
                 f"{self.coverage_seen[0]} to {self.coverage_seen[1]} % over {self.settings} "
                 f"settings{step}. The closest is {figures}; its windows are {side}. Do not take "
                 "its windows as 90 % intervals on this corpus: refit the calibration on it "
-                "(python -m postprod.align.calibrate --marked DIR --write FILE) or widen the "
-                "corpus before changing a default.")
+                "(python -m postprod.research.calibration_fit --marked DIR --write FILE) or "
+                "widen the corpus before changing a default.")
 
 
 def honest_best(table: Sequence[Mapping[str, Any]], *,
@@ -664,7 +664,7 @@ def dev_speech_dir(start: str | Path | None = None) -> Path | None:
     env = os.environ.get("POSTPROD_DEV_SPEECH")
     if env:
         return Path(env) if (Path(env) / "INDEX.md").is_file() else None
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     here = Path(start or Path.cwd()).resolve()
     for root in (*repo.parents, here, *here.parents):
         folder = root / "shared" / "dev-speech"
@@ -677,12 +677,12 @@ def human_truths(work_dir: str | Path, *, root: str | Path | None = None,
                  sources: Sequence[str] = ("timit",), splits: Sequence[str] = ("tune",),
                  conditions: Sequence[str] = ("clean",)) -> dict[str, NarrationTruth]:
     """Narrations of the human dev speech with their hand-marked truth (one per source, split
-    and condition), built into ``work_dir`` by `postprod.align.dev_speech.load_dev_speech`.
+    and condition), built into ``work_dir`` by `postprod.research.dev_speech.load_dev_speech`.
 
     TIMIT items carry onset truth; Moby-Dick and MFA items pause truth (hand marks inside the
     pause; see `CutTruth.pause_is_truth`). Tune on ``tune``, check on ``held``.
     """
-    from .align.dev_speech import load_dev_speech
+    from .dev_speech import load_dev_speech
 
     items = load_dev_speech(work_dir, root=root, sources=tuple(sources), splits=tuple(splits),
                             conditions=tuple(conditions))
@@ -691,9 +691,9 @@ def human_truths(work_dir: str | Path, *, root: str | Path | None = None,
 
 def marked_truths(folder: str | Path) -> dict[str, NarrationTruth]:
     """Your own recordings with hand-marked cuts, in the corpus's format
-    (`postprod.align.corpus.load_marked`: ``NAME.json`` = ``{"request": <Scene Timestamps
+    (`postprod.research.speech_corpus.load_marked`: ``NAME.json`` = ``{"request": <Scene Timestamps
     metadata>, "trueStartsMs": [...]}`` beside ``NAME.wav``/``.flac``/``.mp3``/...)."""
-    from .align.corpus import load_marked
+    from .speech_corpus import load_marked
 
     return {item.name: truth_from_corpus_item(item) for item in load_marked(folder)}
 
@@ -730,7 +730,8 @@ OPTION_RANGES: dict[str, tuple[Any, ...]] = {
 }
 """Sensible values of every `AlignOptions` field, the product default among them.
 `cpu_threads` changes speed only and `calibration_file` is yours to add (a table fitted with
-``python -m postprod.align.calibrate --marked DIR --write FILE``), so each has one value."""
+``python -m postprod.research.calibration_fit --marked DIR --write FILE``), so each has one
+value."""
 
 RECOGNISER_FIELDS = ("beam_size", "chunk_sec", "vad_filter", "condition_on_previous_text",
                      "cpu_threads", "gap_fill_sec")
@@ -751,7 +752,7 @@ def sweep_settings(ranges: Mapping[str, Sequence[Any]], *, mode: str = "one-at-a
     Raises:
         ValueError: an unknown mode, or a name that is not an `AlignOptions` field.
     """
-    from .align import AlignOptions
+    from ..align import AlignOptions
 
     base = base if base is not None else AlignOptions()
     unknown = sorted(set(ranges) - {f.name for f in fields(base)})
@@ -822,7 +823,7 @@ def place_and_score(sweep: Sweep, *, model: str, settings: Mapping[str, Any],
     responses and label to ``sweep`` and returns the new rows."""
     import time
 
-    from .align import (
+    from ..align import (
         AlignOptions,
         build_response,
         energy_envelope,
@@ -937,9 +938,9 @@ def run_sweep_batch(*, truths: Mapping[str, NarrationTruth], models: Sequence[st
 
     from tqdm.auto import tqdm
 
-    from .align import AlignOptions
-    from .batch import run as run_batch
-    from .batch import sweep_jobs, sweep_results
+    from ..align import AlignOptions
+    from ..batch import run as run_batch
+    from ..batch import sweep_jobs, sweep_results
 
     sweep = Sweep(rows=[], responses={}, settings_of={}, recognised={}, cost=[],
                   truths=dict(truths))
@@ -1051,7 +1052,7 @@ def worst_cuts_figure(*, cuts: Sequence[tuple[CutScore, Any, int]], sample_rate:
     import numpy as np
     from plotly.subplots import make_subplots
 
-    from .plots import waveform_envelope
+    from ..plots import waveform_envelope
 
     n = max(1, len(cuts))
     fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.08, 0.5 / n),
