@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -47,8 +49,8 @@ from postprod.describe import (
     split_units,
     to_timestamps_request,
 )
-from postprod.describe.matching import evidence_terms, scene_affinity
 from postprod.describe.narration import centre
+from postprod.describe.narration_matching import evidence_terms, scene_affinity
 from postprod.describe.scenes import interpretation, keyword_support
 from postprod.research import (
     affinity_figure,
