@@ -87,7 +87,7 @@ def bench_render_command(heights: str, variants: tuple[str, ...],
                          sample_dir: Path | None) -> None:
     """Seconds per minute of timeline and peak memory of `postprod render` (target: >= 10x real
     time at 540p for stills)."""
-    from ..render.bench import run_bench
+    from ..research.render_bench import run_bench
 
     folder = sample_dir or Path(__file__).resolve().parents[3] / "sample_media"
     sizes = [int(h) for h in heights.split(",") if h.strip()]
