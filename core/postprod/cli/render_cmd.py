@@ -27,7 +27,7 @@ def _timeline_and_root(source: Path, media_root: Path | None) -> tuple[Any, Path
     if source.suffix.lower() == ".otio" or b'"OTIO_SCHEMA"' in text[:4096]:
         return str(source), media_root
     from ..compose import compose_otio, parse_compose_request
-    from ..media.probe import fill_durations
+    from ..compose.durations import fill_durations
 
     request = parse_compose_request(parse_json_text(text))
     root = media_root or Path(request.folder.media_root_path or source.resolve().parent)
