@@ -198,7 +198,7 @@ class BestChoice:
                 f"{self.coverage_seen[0]} to {self.coverage_seen[1]} % over {self.settings} "
                 f"settings{step}. The closest is {figures}; its windows are {side}. Do not take "
                 "its windows as 90 % intervals on this corpus: refit the calibration on it "
-                "(python -m postprod.research.calibration_fit --marked DIR --write FILE) or "
+                "(postprod bench calibrate --marked DIR --write FILE) or "
                 "widen the corpus before changing a default.")
 
 

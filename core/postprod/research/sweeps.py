@@ -89,7 +89,7 @@ OPTION_RANGES: dict[str, tuple[Any, ...]] = {
 }
 """Sensible values of every `AlignOptions` field, the product default among them.
 `cpu_threads` changes speed only and `calibration_file` is yours to add (a table fitted with
-``python -m postprod.research.calibration_fit --marked DIR --write FILE``), so each has one
+``postprod bench calibrate --marked DIR --write FILE``), so each has one
 value."""
 
 
