@@ -16,6 +16,7 @@ from typing import Literal
 
 from ..contract.errors import DuplicateId, ValidationFailed
 from ..contract.limits import TIERS
+from ..extras import require_extra
 from ..models.whisper import available_cpu_threads
 from .jobs import Job
 from .queue import BatchEvent, EventCallback, JobQueue
@@ -166,11 +167,14 @@ def run(jobs: Iterable[Job], *, out_dir: str | Path, tier: str = "enterprise",
     Raises:
         DuplicateId: two jobs with one id.
         ValidationFailed: an unknown tier.
-        EngineUnavailable: Ray is asked for but not installed or not reachable.
+        EngineUnavailable: Ray is asked for but not installed or not reachable; a memory
+            limit without psutil (the `batch` extra).
     """
     t0 = time.perf_counter()
     if tier not in TIERS:
         raise ValidationFailed(f"unknown tier {tier!r}", field="tier", allowed=", ".join(TIERS))
+    if memory_limit_mb is not None:
+        require_extra("batch", purpose="a batch with a worker memory limit")
     job_list = list(jobs)
     _check_unique(job_list)
     out = Path(out_dir)

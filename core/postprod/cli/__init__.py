@@ -16,6 +16,7 @@ import click
 
 from ..contract import PostprodError, new_request_id
 from ..contract.errors import InternalError, ValidationFailed
+from ..extras import missing_extra_error
 from ..progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +45,13 @@ def contract_errors(func: F) -> F:
             sys.exit(1 if isinstance(exc, InternalError) else 2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except ModuleNotFoundError as exc:  # an optional part that is not installed
+            missing = missing_extra_error(exc)
+            if missing is None:
+                raise
+            click.echo(json.dumps(missing.envelope_dict(request_id), ensure_ascii=False,
+                                  indent=2), err=True)
+            sys.exit(2)
         except Exception as exc:  # a bug: say so briefly, no stack trace for users
             err = InternalError(f"internal error ({type(exc).__name__}); request {request_id}")
             click.echo(json.dumps(err.envelope_dict(request_id), indent=2), err=True)
@@ -75,6 +83,13 @@ def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
         bar.close()
 
 
+def _envelope_exit(err: PostprodError) -> None:
+    """Print ``err``'s envelope on stderr and exit 2 (1 for an internal error)."""
+    request_id = new_request_id()
+    click.echo(json.dumps(err.envelope_dict(request_id), ensure_ascii=False, indent=2), err=True)
+    sys.exit(1 if isinstance(err, InternalError) else 2)
+
+
 class EnvelopeGroup(click.Group):
     """The `postprod` group: a wrong option or argument is a `VALIDATION_ERROR` envelope on
     stderr with exit 2, like every other bad input (no usage text in its place)."""
@@ -86,6 +101,13 @@ class EnvelopeGroup(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
+        except ModuleNotFoundError as exc:  # a command of an extra that is not installed
+            missing = missing_extra_error(exc)
+            if missing is None:
+                raise
+            _envelope_exit(missing)
+        except PostprodError as exc:  # raised by a command without `contract_errors`
+            _envelope_exit(exc)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `postprod`: the help
             click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
             sys.exit(2)

@@ -43,6 +43,9 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
           no_warm_up: bool, paid_per_minute: int | None, paid_per_day: int | None,
           log_level: str) -> None:
     """Serve the HTTP API (OpenAPI at /postproduction/v1/openapi.json, docs at .../docs)."""
+    from ..extras import require_extra
+
+    require_extra("service", purpose="`postprod serve` (the HTTP service)")
     import uvicorn
 
     from ..service.ledger import Ledger, RateLimit, default_db_url
