@@ -154,7 +154,7 @@ def _register() -> None:
     from importlib import import_module
 
     for name in ("compose_cmd", "describe_cmd", "timestamps_cmd", "service_cmd",
-                 "workbench_cmd", "render_cmd", "batch_cmd", "notebooks_cmd"):
+                 "workbench_cmd", "render_cmd", "batch_cmd", "notebooks_cmd", "models_cmd"):
         try:
             import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

@@ -272,7 +272,11 @@ def _face_cascade() -> Any:
     from skimage.data import lbp_frontal_face_cascade_filename
     from skimage.feature import Cascade
 
-    return Cascade(lbp_frontal_face_cascade_filename())
+    from ..models.weights import verify
+
+    cascade = verify("face-cascade/lbpcascade_frontalface_opencv.xml",
+                     lbp_frontal_face_cascade_filename())
+    return Cascade(str(cascade))
 
 
 def detect_faces(rgb: np.ndarray) -> list[Face]:
