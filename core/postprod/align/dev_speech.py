@@ -97,7 +97,7 @@ def _tone(n: int, level: float, rng: np.random.Generator) -> np.ndarray:
     """``n`` samples of low-passed noise at RMS ``level`` (room tone for inserted pauses)."""
     from scipy.signal import lfilter
 
-    x = lfilter([0.3], [1.0, -0.7], rng.standard_normal(n))
+    x: np.ndarray = lfilter([0.3], [1.0, -0.7], rng.standard_normal(n))
     x = x / max(float(np.sqrt(np.mean(np.square(x)))), 1e-12) * level
     return x.astype(np.float32)
 

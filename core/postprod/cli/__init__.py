@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -19,7 +19,8 @@ from ..contract.errors import InternalError, ValidationFailed
 from ..extras import missing_extra_error
 from ..progress import Progress
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TIER_OPTION = click.option(
     "--tier", type=click.Choice(["free", "premium", "enterprise"]), default="enterprise",
@@ -31,11 +32,11 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def contract_errors(func: F) -> F:
+def contract_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn `PostprodError` into the envelope on stderr + exit 2; anything else into exit 1."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         request_id = new_request_id()
         try:
             return func(*args, **kwargs)
@@ -57,7 +58,7 @@ def contract_errors(func: F) -> F:
             click.echo(json.dumps(err.envelope_dict(request_id), indent=2), err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @contextmanager
@@ -94,7 +95,7 @@ class EnvelopeGroup(click.Group):
     """The `postprod` group: a wrong option or argument is a `VALIDATION_ERROR` envelope on
     stderr with exit 2, like every other bad input (no usage text in its place)."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         if not standalone_mode:

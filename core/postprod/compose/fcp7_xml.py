@@ -222,7 +222,7 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
         _sub(track_el, "outputchannelindex", 1)
     for marker in plan.markers:
         w.marker(seq, marker)
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    body: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body
 
 

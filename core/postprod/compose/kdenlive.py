@@ -230,7 +230,7 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
     final = _sub(root, "tractor", id="tractor_project", **{"in": 0, "out": last})
     _prop(final, "kdenlive:projectTractor", 1)  # the last service: what melt plays
     _sub(final, "track", producer=seq_uuid, **{"in": 0, "out": last})
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    body: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 

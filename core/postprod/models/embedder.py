@@ -43,7 +43,7 @@ class TextEmbedder:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         clean = [t if t.strip() else "." for t in texts]
         with self._lock:
-            emb = np.asarray(self._use.encode(list(clean)), dtype=np.float32)
+            emb: np.ndarray = np.asarray(self._use.encode(list(clean)), dtype=np.float32)
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         emb = emb / np.maximum(norms, 1e-12)
         for i, t in enumerate(texts):

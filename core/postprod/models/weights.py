@@ -206,10 +206,16 @@ def _vad(name: str) -> Path:
     return Path(get_assets_path()) / name
 
 
-def _faces(name: str) -> Path:
-    from skimage.data import lbp_frontal_face_cascade_filename
+def face_cascade_path() -> Path:
+    """scikit-image's LBP frontal-face cascade file (what `skimage.feature.Cascade` loads)."""
+    from skimage import data
 
-    return Path(lbp_frontal_face_cascade_filename())
+    locate: Callable[[], str] = data.lbp_frontal_face_cascade_filename  # untyped upstream
+    return Path(locate())
+
+
+def _faces(name: str) -> Path:
+    return face_cascade_path()
 
 
 _LOCATORS: dict[str, Callable[[str], Path]] = {
@@ -262,5 +268,5 @@ def reset_cache() -> None:
         _VERIFIED.clear()
 
 
-__all__ = ["WEIGHTS", "Check", "WeightFile", "check_all", "installed_path", "reset_cache",
-           "sha256_of", "verify", "verify_dir"]
+__all__ = ["WEIGHTS", "Check", "WeightFile", "check_all", "face_cascade_path", "installed_path",
+           "reset_cache", "sha256_of", "verify", "verify_dir"]
