@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..contract.limits import as_tier
 from . import bench, contract_errors, emit_json, main
+
+if TYPE_CHECKING:
+    from ..service.ledger import Ledger
 
 DB_OPTION = click.option(
     "--db", "db_url", default=None, metavar="URL",
@@ -16,8 +21,8 @@ DB_OPTION = click.option(
          "~/.local/share/postprod).")
 
 
-def _ledger(db_url: str | None):  # -> Ledger (import kept lazy for a fast CLI)
-    from ..service.ledger import Ledger, default_db_url
+def _ledger(db_url: str | None) -> Ledger:
+    from ..service.ledger import Ledger, default_db_url  # lazy: a fast CLI
 
     return Ledger(db_url or default_db_url())
 
@@ -43,6 +48,9 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
           no_warm_up: bool, paid_per_minute: int | None, paid_per_day: int | None,
           log_level: str) -> None:
     """Serve the HTTP API (OpenAPI at /postproduction/v1/openapi.json, docs at .../docs)."""
+    from ..extras import require_extra
+
+    require_extra("service", purpose="`postprod serve` (the HTTP service)")
     import uvicorn
 
     from ..service.ledger import Ledger, RateLimit, default_db_url
@@ -83,7 +91,7 @@ def keys_create(tier: str, credits: int, days: float, label: str | None,
     """Make a key and print it ONCE (only its hash is stored)."""
     ledger = _ledger(db_url)
     try:
-        created = ledger.create_key(tier=tier, credits=credits, days=days,  # type: ignore[arg-type]
+        created = ledger.create_key(tier=as_tier(tier), credits=credits, days=days,
                                     label=label)
     finally:
         ledger.close()
