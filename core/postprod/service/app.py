@@ -62,6 +62,7 @@ from .demo import (
 from .engines import Engines
 from .ledger import KEY_PREFIX, KeyInfo, Ledger, insufficient
 from .openapi import contract_openapi
+from .ratelimit import RateLimiter
 from .settings import ServiceSettings
 from .uploads import (
     FileRule,
@@ -245,6 +246,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if settings.upload_dir:  # a configured upload folder may not exist yet
         Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.db_url)
+    limiter = RateLimiter(ledger.db)
     engines = Engines(whisper_model=settings.whisper_model)
     engine_jobs = anyio.CapacityLimiter(max(1, settings.max_engine_jobs))
     demo_limiter = ClientRateLimiter(per_minute=settings.demo_per_minute)
@@ -337,7 +339,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             key = ledger.authenticate(api_key)
             call.key = key
             call.credits_remaining = key.balance
-            ledger.admit(key.key_id, limit=settings.rate_limit_for(key.tier))
+            limiter.admit(key.key_id, limit=settings.rate_limit_for(key.tier))
             return key
 
         key = await to_thread.run_sync(authenticate_and_count)
