@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import bench, contract_errors, emit_json, main
+
+if TYPE_CHECKING:
+    from ..service.ledger import Ledger
 
 DB_OPTION = click.option(
     "--db", "db_url", default=None, metavar="URL",
@@ -16,8 +20,9 @@ DB_OPTION = click.option(
          "~/.local/share/postprod).")
 
 
-def _ledger(db_url: str | None):  # -> Ledger (import kept lazy for a fast CLI)
-    from ..service.ledger import Ledger, default_db_url
+def _ledger(db_url: str | None) -> Ledger:  # imports kept lazy for a fast CLI
+    from ..service.ledger import Ledger
+    from ..service.settings import default_db_url
 
     return Ledger(db_url or default_db_url())
 
@@ -45,15 +50,16 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
     """Serve the HTTP API (OpenAPI at /postproduction/v1/openapi.json, docs at .../docs)."""
     import uvicorn
 
-    from ..service.ledger import Ledger, RateLimit, default_db_url
-    from ..service.settings import ServiceSettings
+    from ..service.ledger import Ledger
+    from ..service.settings import ServiceSettings, SettingsError
 
-    settings = ServiceSettings(
-        db_url=db_url or default_db_url(),
-        whisper_model=model or os.environ.get("POSTPROD_WHISPER_MODEL") or "base",
-        warm_up=not no_warm_up,
-        paid_rate_limit=RateLimit(per_minute=paid_per_minute, per_day=paid_per_day))
-    Ledger(settings.db_url).close()  # create the tables once, before workers race to
+    options = {"db_url": db_url, "whisper_model": model, "warm_up": False if no_warm_up else None,
+               "paid_rate_per_minute": paid_per_minute, "paid_rate_per_day": paid_per_day}
+    try:  # the options given, else POSTPROD_* variables, else the defaults
+        settings = ServiceSettings(**{k: v for k, v in options.items() if v is not None})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    Ledger(settings.db_url).close()  # upgrade the schema once, before the workers start
     os.environ.update(settings.to_env())
     uvicorn.run("postprod.service.app:create_app_from_env", factory=True, host=host,
                 port=port, workers=workers, log_level=log_level)
