@@ -147,7 +147,7 @@ DEMO_ERRORS = {
     503: "ENGINE_UNAVAILABLE",
 }
 
-HEALTH_ERRORS = {500: "INTERNAL_ERROR"}
+HEALTH_ERRORS = {400: "VALIDATION_ERROR (an unknown query parameter)", 500: "INTERNAL_ERROR"}
 
 
 def documented(ok_model: Any, ok_description: str, errors: dict[int, str], *,
