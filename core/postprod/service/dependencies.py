@@ -68,9 +68,14 @@ def _engines(state: State) -> Engines:
     return state.engines
 
 
+def _limiter(state: State) -> RateLimiter:
+    return state.limiter
+
+
 Settings = Annotated[ServiceSettings, Depends(_settings)]
 LedgerDep = Annotated[Ledger, Depends(_ledger)]
 EnginesDep = Annotated[Engines, Depends(_engines)]
+Limiter = Annotated[RateLimiter, Depends(_limiter)]
 
 
 API_KEY = APIKeyHeader(
@@ -82,15 +87,15 @@ DEMO_TOKEN = APIKeyHeader(
                 "issues and sends itself; direct callers get 403")
 
 
-async def authenticated_key(state: State, call: Call,
+async def authenticated_key(call: Call, ledger: LedgerDep, limiter: Limiter, settings: Settings,
                             api_key: Annotated[str | None, Security(API_KEY)]) -> KeyInfo:
     """The key of ``X-API-Key``, counted against its tier's quota (401, 429 otherwise)."""
 
     def authenticate_and_count() -> KeyInfo:
-        key = state.ledger.authenticate(api_key)
+        key = ledger.authenticate(api_key)
         call.key = key
         call.credits_remaining = key.balance
-        state.limiter.admit(key.key_id, limit=state.settings.rate_limit_for(key.tier))
+        limiter.admit(key.key_id, limit=settings.rate_limit_for(key.tier))
         return key
 
     return await to_thread.run_sync(authenticate_and_count)
@@ -99,7 +104,7 @@ async def authenticated_key(state: State, call: Call,
 ApiKey = Annotated[KeyInfo, Depends(authenticated_key)]
 
 
-def _shown(raw: str, limit: int = 40) -> str:
+def shown(raw: str, limit: int = 40) -> str:
     """A client's value quoted for a message, cut to ``limit`` characters."""
     return repr(raw if len(raw) <= limit else raw[:limit] + "…")
 
@@ -115,11 +120,11 @@ class KnownQuery:
         unknown = [k for k in request.query_params if k not in allowed]
         if unknown:
             raise ValidationFailed(
-                f"unknown query parameter {_shown(unknown[0])}", field=unknown[0][:100],
+                f"unknown query parameter {shown(unknown[0])}", field=unknown[0][:100],
                 allowed=("query parameters: " + ", ".join(allowed)) if allowed
                 else "no query parameters",
                 details=[ErrorDetail(code="VALIDATION_ERROR", message=f"unknown query parameter "
-                                     f"{_shown(k)}", field=k[:100]) for k in unknown[1:20]])
+                                     f"{shown(k)}", field=k[:100]) for k in unknown[1:20]])
 
 
 NoQuery = Annotated[None, Depends(KnownQuery())]
@@ -146,7 +151,7 @@ def price_check_flag(raw: Annotated[str | None, Header(
         return False
     if raw == "true":
         return True
-    raise ValidationFailed(f"X-Price-Check must be true or false, not {_shown(raw)}",
+    raise ValidationFailed(f"X-Price-Check must be true or false, not {shown(raw)}",
                            field="X-Price-Check", allowed="true or false")
 
 

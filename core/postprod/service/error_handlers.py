@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..contract.errors import ErrorDetail, InternalError, PostprodError, ValidationFailed
-from .dependencies import API_PREFIX, service_state
+from .dependencies import API_PREFIX, service_state, shown
 from .tracking import MethodNotAllowed, NotFound, call_state, envelope_response, log, redact
 
 ENDPOINTS = (f"{API_PREFIX}/compose-otio, /describe-scenes, /scene-timestamps, /health, /docs, "
@@ -35,7 +35,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     err: PostprodError
     if exc.status_code == 404:
-        err = NotFound(f"no such endpoint: {_shown(request.url.path, 200)}", allowed=ENDPOINTS)
+        err = NotFound(f"no such endpoint: {shown(request.url.path, 200)}", allowed=ENDPOINTS)
     elif exc.status_code == 405:
         err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}",
                                allowed=exc.headers.get("Allow") if exc.headers else None)
@@ -64,7 +64,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
 
-
-def _shown(raw: str, limit: int = 40) -> str:
-    """A client's value quoted for a message, cut to ``limit`` characters."""
-    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
