@@ -84,6 +84,40 @@ def test_revisions_are_one_linear_history_from_the_baseline() -> None:
     assert Path(script.dir).is_relative_to(Path(sys.modules["postprod"].__file__ or "").parent)
 
 
+def _catalog(engine: Engine) -> list[tuple[Any, ...]]:
+    """The database's own description of the ledger's tables: SQLite's stored DDL, or
+    PostgreSQL's columns (types, defaults, nullability), indexes and constraints."""
+    if engine.dialect.name == "sqlite":
+        sql = ("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'alembic%' "
+               "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    else:
+        sql = ("SELECT 'column', table_name || '.' || column_name, data_type || "
+               "coalesce('(' || character_maximum_length || ')', '') || ' ' || is_nullable "
+               "|| ' ' || coalesce(column_default, '') FROM information_schema.columns "
+               "WHERE table_schema = 'public' AND table_name <> 'alembic_version' "
+               "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes "
+               "WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
+               "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) "
+               "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+               "AND conname NOT LIKE 'alembic_version%' ORDER BY 1, 2")
+    with engine.connect() as conn:
+        return [tuple(" ".join(str(v).split()) for v in row) for row in conn.execute(text(sql))]
+
+
+def test_the_first_revision_makes_exactly_the_previous_schema(
+        fresh_ledger_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    old = _old_database(fresh_ledger_url)
+    other = (f"sqlite:///{tmp_path / 'migrated.sqlite3'}" if old.dialect.name == "sqlite"
+             else request.getfixturevalue("new_postgres_db")())
+    led = Ledger(other)
+    try:
+        assert _catalog(led.engine) == _catalog(old)
+        assert len(_catalog(old)) >= 5
+    finally:
+        led.close()
+        old.dispose()
+
+
 def test_upgrade_from_an_empty_database(fresh_ledger_url: str) -> None:
     led = Ledger(fresh_ledger_url)
     try:
