@@ -150,6 +150,7 @@ def test_processes_starting_together_upgrade_once(fresh_ledger_url: str) -> None
         engine.dispose()
 
 
+@pytest.mark.server  # starts the service on the upgraded database
 def test_upgrade_from_the_previous_schema_keeps_every_row(fresh_ledger_url: str,
                                                           compose_manifest: bytes,
                                                           tmp_path: Path) -> None:
