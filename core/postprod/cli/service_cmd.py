@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..contract.limits import as_tier
 from . import bench, contract_errors, emit_json, main
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ DB_OPTION = click.option(
          "~/.local/share/postprod).")
 
 
-def _ledger(db_url: str | None) -> Ledger:  # imports kept lazy for a fast CLI
-    from ..service.ledger import Ledger
+def _ledger(db_url: str | None) -> Ledger:
+    from ..service.ledger import Ledger  # lazy: a fast CLI
     from ..service.settings import default_db_url
 
     return Ledger(db_url or default_db_url())
@@ -48,6 +49,9 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
           no_warm_up: bool, paid_per_minute: int | None, paid_per_day: int | None,
           log_level: str) -> None:
     """Serve the HTTP API (OpenAPI at /postproduction/v1/openapi.json, docs at .../docs)."""
+    from ..extras import require_extra
+
+    require_extra("service", purpose="`postprod serve` (the HTTP service)")
     import uvicorn
 
     from ..service.ledger import Ledger
@@ -89,7 +93,7 @@ def keys_create(tier: str, credits: int, days: float, label: str | None,
     """Make a key and print it ONCE (only its hash is stored)."""
     ledger = _ledger(db_url)
     try:
-        created = ledger.create_key(tier=tier, credits=credits, days=days,  # type: ignore[arg-type]
+        created = ledger.create_key(tier=as_tier(tier), credits=credits, days=days,
                                     label=label)
     finally:
         ledger.close()
@@ -168,7 +172,7 @@ def keys_revoke(key_id: str, db_url: str | None) -> None:
 def bench_service(concurrency: int, n_requests: int, manifest: Path | None,
                   workers: int) -> None:
     """Compose requests per second, p50/p99 latency, and the service's overhead per call."""
-    from ..service.bench import format_table, run_service_bench
+    from ..research.service_bench import format_table, run_service_bench
 
     result = run_service_bench(concurrency=concurrency, requests=n_requests,
                                manifest_path=manifest, workers=workers)

@@ -94,7 +94,7 @@ async def _answer(state: State, call: Call, operation: str, choice: RequestModel
 
 
 def _samples_dir() -> Path:
-    from ...research import sample_media_dir
+    from ...samples import sample_media_dir
 
     try:
         return sample_media_dir()
