@@ -22,7 +22,8 @@ DB_OPTION = click.option(
 
 
 def _ledger(db_url: str | None) -> Ledger:
-    from ..service.ledger import Ledger, default_db_url  # lazy: a fast CLI
+    from ..service.ledger import Ledger  # lazy: a fast CLI
+    from ..service.settings import default_db_url
 
     return Ledger(db_url or default_db_url())
 
@@ -53,15 +54,16 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
     require_extra("service", purpose="`postprod serve` (the HTTP service)")
     import uvicorn
 
-    from ..service.ledger import Ledger, RateLimit, default_db_url
-    from ..service.settings import ServiceSettings
+    from ..service.ledger import Ledger
+    from ..service.settings import ServiceSettings, SettingsError
 
-    settings = ServiceSettings(
-        db_url=db_url or default_db_url(),
-        whisper_model=model or os.environ.get("POSTPROD_WHISPER_MODEL") or "base",
-        warm_up=not no_warm_up,
-        paid_rate_limit=RateLimit(per_minute=paid_per_minute, per_day=paid_per_day))
-    Ledger(settings.db_url).close()  # create the tables once, before workers race to
+    options = {"db_url": db_url, "whisper_model": model, "warm_up": False if no_warm_up else None,
+               "paid_rate_per_minute": paid_per_minute, "paid_rate_per_day": paid_per_day}
+    try:  # the options given, else POSTPROD_* variables, else the defaults
+        settings = ServiceSettings(**{k: v for k, v in options.items() if v is not None})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    Ledger(settings.db_url).close()  # upgrade the schema once, before the workers start
     os.environ.update(settings.to_env())
     uvicorn.run("postprod.service.app:create_app_from_env", factory=True, host=host,
                 port=port, workers=workers, log_level=log_level)
