@@ -269,10 +269,12 @@ FACE_SIDE = 256
 
 @lru_cache(maxsize=1)
 def _face_cascade() -> Any:
-    from skimage.data import lbp_frontal_face_cascade_filename
     from skimage.feature import Cascade
 
-    return Cascade(lbp_frontal_face_cascade_filename())
+    from ..models.weights import face_cascade_path, verify
+
+    cascade = verify("face-cascade/lbpcascade_frontalface_opencv.xml", face_cascade_path())
+    return Cascade(str(cascade))
 
 
 def detect_faces(rgb: np.ndarray) -> list[Face]:

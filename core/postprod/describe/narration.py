@@ -193,7 +193,9 @@ def centre(affinity: np.ndarray) -> np.ndarray:
     a = np.asarray(affinity, dtype=np.float64)
     if a.size == 0:
         return a
-    return a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True) + a.mean()
+    centred: np.ndarray = (a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True)
+                           + a.mean())
+    return centred
 
 
 def segment(affinity: np.ndarray, lengths: Sequence[float], *,
