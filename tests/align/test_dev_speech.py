@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from postprod.align.corpus import synthesize
-from postprod.align.dev_speech import (
+from postprod.research.dev_speech import (
     SPLITS,
     load_dev_speech,
     scored_error_ms,
     window_covers,
 )
+from postprod.research.speech_corpus import synthesize
 
 SR = 16_000
 

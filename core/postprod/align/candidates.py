@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .matching import TRUST_SIMILARITY, Candidate, PhraseIndex, choose_monotonic, token_similarity
 from .options import AlignOptions
+from .script_matching import (
+    TRUST_SIMILARITY,
+    Candidate,
+    PhraseIndex,
+    choose_monotonic,
+    token_similarity,
+)
 from .text import Tokens
 
 FIRST_OCCURRENCE_TOLERANCE = 0.1

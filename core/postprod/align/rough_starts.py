@@ -17,8 +17,8 @@ from .candidates import (
     to_boundary,
 )
 from .heard import heard_time, sentence_starts_heard, speech_rate
-from .matching import PhraseIndex, TokenMap, map_script
 from .options import AlignOptions
+from .script_matching import PhraseIndex, TokenMap, map_script
 from .spotting import (
     CUE_TRUST_SCORE,
     SPOT_LEAD_SEC,

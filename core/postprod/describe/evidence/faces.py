@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,11 +29,12 @@ class Face:
 
 @lru_cache(maxsize=1)
 def _face_cascade() -> Any:
-    from skimage import data
     from skimage.feature import Cascade
 
-    cascade_file: Callable[[], str] = data.lbp_frontal_face_cascade_filename  # untyped upstream
-    return Cascade(cascade_file())
+    from ...models.weights import face_cascade_path, verify
+
+    cascade = verify("face-cascade/lbpcascade_frontalface_opencv.xml", face_cascade_path())
+    return Cascade(str(cascade))
 
 
 def detect_faces(rgb: np.ndarray) -> list[Face]:
