@@ -398,7 +398,9 @@ def _tesseract_words(gray: np.ndarray, *, psm: int, language: str,
             c = float(conf)
         except (TypeError, ValueError):
             continue
-        token = token.strip("\"'`‘’“”|")
+        token = token.strip("\"'`‘’“”|_")
+        if token[:1] in "([{" and not any(ch in token for ch in ")]}"):  # a frame's edge
+            token = token[1:]
         alnum = sum(ch.isalnum() for ch in token)
         if c >= min_confidence and alnum >= 2 and alnum >= 0.6 * len(token):
             words.append(token)

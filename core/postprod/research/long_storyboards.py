@@ -2,8 +2,9 @@
 
 Each narration (``bench_stories/*.txt``) is a retelling, written for the bench, of a
 public-domain text; its author marked the paragraph where each image should come on screen with
-a line ``@image-id`` just before it. The images are drawn here: a scikit-image photo (or a plain
-colour field) at 1280 × 720 with its caption in one of the common styles, or no caption at all.
+a line ``@image-id`` just before it (lines starting with ``#`` are comments). The images are
+drawn here: a scikit-image photo (or a plain colour field) at 1280 × 720 with its caption in one
+of the common styles, or no caption at all.
 """
 
 from __future__ import annotations
@@ -113,16 +114,42 @@ _BOARDS: tuple[tuple[str, str, bool, tuple[StoryImage, ...]], ...] = (
         StoryImage("ride-home", "stereo_motorcycle", "The Road Home", "band"),
         StoryImage("observatory-wall", "brick", "The Old Observatory", "card"),
     )),
+    ("three-men", "Jerome K. Jerome, Three Men in a Boat (1889)", False, (
+        StoryImage("packing", "#6b4226", "Packing the Hamper", "field"),
+        StoryImage("maze", "grass", "The Maze at Hampton Court", "card"),
+        StoryImage("lock-photo", "camera", "The Photograph at the Lock", "overlay"),
+        StoryImage("cat", "chelsea"),
+        StoryImage("kettle", "coffee"),
+        StoryImage("river-night", "moon", "Night on the River", "band"),
+    )),
+    ("eighty-days", "Jules Verne, Around the World in Eighty Days (1872)", False, (
+        StoryImage("reform-club", "brick", "The Reform Club", "card"),
+        StoryImage("passepartout", "astronaut"),
+        StoryImage("wager", "coins", "Twenty Thousand Pounds", "overlay"),
+        StoryImage("bradshaw", "page"),
+        StoryImage("indian-ocean", "#0d3b66", "Across the Indian Ocean", "field"),
+        StoryImage("club-clock", "coffee", "Saturday Evening at the Club", "band"),
+    )),
+    ("willows", "Kenneth Grahame, The Wind in the Willows (1908)", False, (
+        StoryImage("river-bank", "#2e5e4e", "The River Bank", "field"),
+        StoryImage("picnic", "coffee"),
+        StoryImage("motor-car", "stereo_motorcycle", "The Motor-Car", "card"),
+        StoryImage("wild-wood", "grass", "Into the Wild Wood", "overlay"),
+        StoryImage("badger", "brick", "Mr. Badger's Front Door", "band"),
+        StoryImage("home", "moon"),
+    )),
 )
 
 
 def parse_story(text: str) -> tuple[str, dict[str, int]]:
-    """A marked story file → (narration without markers, ``{image id: start offset}``)."""
+    """A marked story file → (narration without markers, ``{image id: start offset}``).
+
+    Lines starting with ``#`` are the author's comments, not narration."""
     paragraphs: list[str] = []
     marks: dict[str, int] = {}
     pending: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.strip().splitlines()
+        lines = [ln for ln in block.strip().splitlines() if not ln.startswith("#")]
         while lines and lines[0].startswith("@"):
             pending.append(lines.pop(0)[1:].strip())
             lines = [ln for ln in lines if ln.strip()]
