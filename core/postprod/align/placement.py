@@ -25,6 +25,7 @@ from .onset import Envelope, energy_envelope, find_onset
 from .options import AlignOptions
 from .text import Tokens, base_language, tokenize_text, tokenize_words
 from .transcribe import Transcript, Word
+from .voicing import breath_onset
 
 ONSET_REACH_SEC = 2.5
 """Farthest a cut's onset is searched after its recognised start, when the heard words say a
@@ -645,6 +646,10 @@ def place_scenes(
             if onset is not None:
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
+                if samples is not None and opts.breath_check:
+                    breath = breath_onset(samples, env, onset, hi=max(last + 0.1, nxt - 0.05))
+                    if breath is not None:
+                        t = breath.onset_sec
         cls = evidence_class(mode=mode, basis=r.kind or r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
                        snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
