@@ -96,3 +96,51 @@ def test_the_cut_after_a_breath_is_placed_at_the_word(
                            options=AlignOptions(breath_check=False))
         assert off.scenes[1].time_sec < onset - 0.3
 
+
+@pytest.fixture(scope="module")
+def hesitant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float, float]:
+    """Narration: sentence, 1.2 s pause, "uh", 1.0 s pause, sentence. Returns the path, the
+    filler's onset and the onset of the sentence after it, seconds."""
+    a, uh, b = _say(FIRST), _say("uh"), _say("So the ships came home at last.")
+    pieces = [np.zeros(int(RATE * 0.4), np.float32), a, np.zeros(int(RATE * 1.2), np.float32)]
+    at = sum(len(p) for p in pieces)
+    filler = (at + speech_onset(uh)) / RATE
+    pieces += [uh, np.zeros(int(RATE * 1.0), np.float32)]
+    onset = (sum(len(p) for p in pieces) + speech_onset(b)) / RATE
+    pieces += [b, np.zeros(RATE // 2, np.float32)]
+    path = tmp_path_factory.mktemp("filler") / "filler.wav"
+    sf.write(str(path), np.concatenate(pieces), RATE, subtype="PCM_16")
+    return path, filler, onset
+
+
+def test_a_scene_opening_with_an_unheard_filler_starts_at_the_filler(
+        hesitant: tuple[Path, float, float]) -> None:
+    """The recogniser leaves "uh" out (its word, if written, is removed): a scene whose opening
+    words start with it is cut at the filler, not after the pause that follows it; the same
+    scene without the filler in its cue is cut at "So"."""
+    from dataclasses import replace
+
+    from postprod.align import transcribe_words
+    from postprod.media.audio import decode_audio
+
+    path, filler, onset = hesitant
+    decoded = decode_audio(path)
+    words = transcribe_words(decoded.samples, model="tiny.en", language="en")
+    words = replace(words, words=[w for w in words.words
+                                  if not (filler - 0.3 < w.start < onset - 0.3)])
+
+    def cut(cue: str, narration: str | None) -> float:
+        req: dict[str, object] = {"languageCode": "en", "scenes": [
+            {"id": "keeper", "startCueText": "The lighthouse keeper climbed",
+             "anchorText": "the stairs before dawn"},
+            {"id": "home", "startCueText": cue, "anchorText": "came home at last"}]}
+        if narration:
+            req["narrationText"] = narration
+        # Without the acoustic search, which finds a loosely matched cue's phonemes on its
+        # own: the filler rule alone is under test.
+        return place_scenes(words, decoded.samples, parse_request(req), model="tiny.en",
+                            options=AlignOptions(acoustic_search=False)).scenes[1].time_sec
+
+    for narration in (None, f"{FIRST} Uh, so the ships came home at last."):
+        assert abs(cut("uh, so the ships", narration) - filler) <= 0.1
+    assert abs(cut("So the ships came", None) - onset) <= 0.1
