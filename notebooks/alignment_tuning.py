@@ -31,8 +31,8 @@
 #   `NAME.json` = `{"request": <Scene Timestamps metadata>, "trueStartsMs": [0, 5210, ...]}`
 #   (one true start per scene, ms from the start of the audio, scene 0 first) beside
 #   `NAME.wav` (or `.flac`, `.mp3`, `.m4a`, `.ogg`, `.opus`).
-# - `"synthetic"`: the synthetic bench (`postprod.align.corpus`, preset `SYNTHETIC_PRESET`:
-#   `"quick"`, `"dev"` or `"full"`), synthesised into `WORK_DIR`.
+# - `"synthetic"`: the synthetic bench (`postprod.research.speech_corpus`, preset
+#   `SYNTHETIC_PRESET`: `"quick"`, `"dev"` or `"full"`), synthesised into `WORK_DIR`.
 # - `"sample"`: the sample project's 45 s narration (4 cuts: a smoke test, not a tuning set).
 # - `"auto"`: `"human"` when the folder is present, else `"sample"`.
 
@@ -47,31 +47,32 @@ from IPython.display import Audio, Markdown, display
 from postprod.align import AlignOptions, load_audio
 from postprod.align.options_file import write_options_file
 from postprod.plots import alignment_figure, waveform_envelope
-from postprod.research import (
+from postprod.research.cut_scores import cut_clip, honest_best, summarise, worst_cuts
+from postprod.research.notebook_figures import (
+    coverage_figure,
+    error_along_file_figure,
+    error_histogram_figure,
+    settings_table_figure,
+    sweep_figure,
+    table_figure,
+    windows_figure,
+    worst_cuts_figure,
+)
+from postprod.research.sweeps import (
     OPTION_RANGES,
     RECOGNISER_FIELDS,
     Sweep,
-    coverage_figure,
-    cut_clip,
-    dev_speech_dir,
-    error_along_file_figure,
-    error_histogram_figure,
-    honest_best,
-    human_truths,
-    marked_truths,
     options_with,
     place_and_score,
-    sample_truth,
-    settings_table_figure,
-    summarise,
-    sweep_figure,
     sweep_settings,
     sweep_with,
-    table_figure,
+)
+from postprod.research.truth import (
+    dev_speech_dir,
+    human_truths,
+    marked_truths,
+    sample_truth,
     truth_from_corpus_item,
-    windows_figure,
-    worst_cuts,
-    worst_cuts_figure,
 )
 
 # %% tags=["parameters"]
@@ -111,7 +112,7 @@ if corpus == "human":
 elif corpus == "marked":
     truths = marked_truths(MARKED_DIR)
 elif corpus == "synthetic":
-    from postprod.align.corpus import build_corpus
+    from postprod.research.speech_corpus import build_corpus
 
     truths = {item.name: truth_from_corpus_item(item)
               for item in build_corpus(work_dir, preset=SYNTHETIC_PRESET)}

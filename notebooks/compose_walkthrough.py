@@ -32,7 +32,7 @@ from postprod.compose import compose_otio, quote_compose
 from postprod.contract import ComposeRequest, TimestampsResponse, parse_model
 from postprod.pipeline import build_compose_manifest
 from postprod.plots import timeline_figure
-from postprod.research import sample_media_dir
+from postprod.samples import sample_media_dir
 
 # %% tags=["parameters"]
 ASR_MODEL = "tiny.en"  # "base" for the default model (slower, better on real voices)

@@ -47,17 +47,17 @@ from postprod.describe import (
     split_units,
     to_timestamps_request,
 )
-from postprod.describe.matching import evidence_terms, scene_affinity
 from postprod.describe.narration import centre
+from postprod.describe.narration_matching import evidence_terms, scene_affinity
 from postprod.describe.scenes import interpretation, keyword_support
-from postprod.research import (
+from postprod.research.notebook_figures import (
     affinity_figure,
     evidence_figure,
-    sample_media_dir,
     segmentation_figure,
     table_figure,
-    true_scene_spans,
 )
+from postprod.research.truth import true_scene_spans
+from postprod.samples import sample_media_dir
 
 # %% tags=["parameters"]
 IMAGES_DIR = None  # a folder of your stills (.jpg/.jpeg/.png/.webp), in file-name order

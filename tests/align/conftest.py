@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from postprod.align.corpus import RATE, speech_onset, synthesize
+from postprod.research.speech_corpus import RATE, speech_onset, synthesize
 
 SENTENCES = [
     "At first light the valley filled with mist.",

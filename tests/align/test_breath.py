@@ -10,9 +10,9 @@ import pytest
 import soundfile as sf
 
 from postprod.align import AlignOptions, parse_request, place_scenes
-from postprod.align.corpus import speech_onset, synthesize
 from postprod.align.onset import energy_envelope, find_onset
 from postprod.align.voicing import breath_onset, periodicity, voicing_start
+from postprod.research.speech_corpus import speech_onset, synthesize
 
 pytestmark = pytest.mark.model
 

@@ -99,25 +99,39 @@ def _marked_folder(folder, narration) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.model
 def test_windows_refit_on_your_own_marked_recordings_are_the_ones_used(
         tmp_path, narration, transcript) -> None:  # type: ignore[no-untyped-def]
-    """`calibrate --marked DIR --write FILE` fits a table on recordings with hand-marked cuts;
-    `AlignOptions.calibration_file` makes every window come from it instead of the shipped one."""
-    from postprod.align.calibrate import main as calibrate
+    """`postprod bench calibrate --marked DIR --write FILE` fits a table on recordings with
+    hand-marked cuts and prints it; `AlignOptions.calibration_file` makes every window come from
+    it instead of the shipped one."""
     from postprod.align.operation import parse_request
     from postprod.align.options import AlignOptions
     from postprod.align.placement import place_scenes
 
     from .conftest import scene_request
+    from .test_cli import run_cli
 
     _marked_folder(tmp_path / "marked", narration)
     out = tmp_path / "mine.json"
-    calibrate(["--marked", str(tmp_path / "marked"), "--models", "tiny.en",
-               "--write", str(out), "--out", str(tmp_path / "work")])
+    proc = run_cli("bench", "calibrate", "--marked", str(tmp_path / "marked"),
+                   "--models", "tiny.en", "--write", str(out), "--out", str(tmp_path / "work"))
+    assert proc.returncode == 0, proc.stderr.decode()
     written = json.loads(out.read_text())
     assert "marked by hand" in written["corpus"]
+    assert written["command"].startswith("postprod bench calibrate --models tiny.en --marked")
     mine = written["models"]["tiny.en"]
     # 3 cuts × (script, cues): too few for a class or a band of their own, so one pooled class
     # keeps their median shift with the default window.
-    assert sum(v["n"] for k, v in mine.items() if k.startswith("*:") and k.count(":") == 2) == 6
+    pooled = {k: v for k, v in mine.items() if k.startswith("*:") and k.count(":") == 2}
+    assert sum(v["n"] for v in pooled.values()) == 6
+    # the printed table: a header, then one line per fitted class with its figures
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].split() == ["model", "class", "shift", "ms", "lo", "ms", "hi", "ms",
+                                "≤250", "ms", "cuts"]
+    for cls, st in mine.items():
+        assert any(line.split()[:2] == ["tiny.en", cls]
+                   and line.split()[2:5] == [f"{st[k]:.0f}" for k in ("shift_ms", "lo_ms",
+                                                                      "hi_ms")]
+                   and line.split()[-1] == str(st["n"]) for line in lines), cls
+    assert lines[-1] == f"written to {out}"
 
     words, decoded = transcript
     req = parse_request(scene_request(narration_text=narration.script))
@@ -153,7 +167,7 @@ def test_a_bad_calibration_file_fails_before_any_audio_is_read(tmp_path) -> None
 
 
 def test_marked_recordings_need_their_audio_and_one_true_cut_per_scene(tmp_path) -> None:
-    from postprod.align.corpus import load_marked
+    from postprod.research.speech_corpus import load_marked
 
     from .conftest import scene_request
 
@@ -169,3 +183,20 @@ def test_marked_recordings_need_their_audio_and_one_true_cut_per_scene(tmp_path)
         load_marked(tmp_path)
     with pytest.raises(ValueError, match=r"no NAME\.json"):
         load_marked(tmp_path / "empty")
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--marked", "."], "--write"),
+    (["--marked", ".", "--human", "--write", "x.json"], "--human"),
+    (["--dev-speech", "."], "--dev-speech"),
+    (["--models", ","], "--models"),
+])
+def test_bench_calibrate_refuses_contradictory_options_before_any_work(
+        tmp_path, args: list[str], field: str) -> None:
+    """Before a corpus is built or a model loaded: the error envelope names the option."""
+    from .test_cli import run_cli
+
+    proc = run_cli("bench", "calibrate", *[str(tmp_path) if a == "." else a for a in args])
+    assert proc.returncode == 2
+    assert json.loads(proc.stderr)["error"]["field"] == field
+    assert proc.stdout == b""

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from postprod.align import corpus
-from postprod.align.corpus import ItemSpec, build_item
 from postprod.align.operation import load_audio
+from postprod.research import speech_corpus as corpus
+from postprod.research.speech_corpus import ItemSpec, build_item
 
 
 def test_a_script_read_twice_is_timed_twice_and_delivered_as_mp3_when_long(
@@ -34,9 +34,9 @@ def test_the_baseline_is_greedy_exact_matching_from_the_first_scene() -> None:
     """The baseline row: scene 0 at 0 (never searched), each later cue verbatim after the
     previous match, at its first heard word's start; a cue heard only later in the file sends
     it there, and it does not come back (the failure it stands for)."""
-    from postprod.align.evaluation import baseline_starts_ms
     from postprod.align.operation import parse_request
     from postprod.align.transcribe import Transcript, Word
+    from postprod.research.corpus_evaluation import baseline_starts_ms
 
     text = ("at first light the valley filled . the apples were wet . "
             "the ones that lived grew . at first light the apples were wet")

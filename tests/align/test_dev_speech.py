@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from postprod.align.corpus import synthesize
-from postprod.align.dev_speech import (
+from postprod.research.dev_speech import (
     SPLITS,
     load_dev_speech,
     scored_error_ms,
     window_covers,
 )
+from postprod.research.speech_corpus import synthesize
 
 SR = 16_000
 
@@ -142,7 +142,7 @@ def test_unknown_condition_and_missing_folder(tmp_path: Path, root: Path) -> Non
 def test_wrapped_samples_mark_a_damaged_file() -> None:
     """Integer wrap-around (a loud 16-bit signal that overflowed) is told from intact speech
     of any level, so the noise and music beds are set against the intact sentences."""
-    from postprod.align.dev_speech import DAMAGED_FRACTION, damaged_fraction
+    from postprod.research.dev_speech import DAMAGED_FRACTION, damaged_fraction
 
     t = np.arange(SR) / SR
     quiet = np.round(3000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)

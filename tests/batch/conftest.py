@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from postprod.batch import BatchEvent, Job, describe_job, result_text, timestamps_job
-from postprod.batch.bench import narration_jobs
+from postprod.research.batch_bench import narration_jobs
 
 NARRATIONS = 20
 STORYBOARDS = 5

@@ -110,7 +110,7 @@ def test_cli_refuses_a_jobs_file_with_duplicate_ids_in_the_envelope(tmp_path: Pa
 
 def test_a_sweep_grid_becomes_one_job_per_recording_and_point(tmp_path: Path,
                                                               sample_media: Path) -> None:
-    from postprod.research import settings_grid
+    from postprod.research.sweeps import settings_grid
 
     grid = settings_grid(min_cue_score=[0.5, 0.62], onset_refinement=[True, False])
     jobs = sweep_jobs(recordings={

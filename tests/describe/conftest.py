@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from postprod.describe.benchmark import photo_jpeg, photo_rgb
+from postprod.research.describe_bench import photo_jpeg, photo_rgb
 
 
 def encode(rgb: np.ndarray, fmt: str = "JPEG", **kw: object) -> bytes:

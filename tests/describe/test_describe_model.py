@@ -10,12 +10,12 @@ from click.testing import CliRunner
 
 from postprod.cli import main
 from postprod.describe import describe_scenes
-from postprod.describe.benchmark import STORYBOARDS, cue_scores, photo_jpeg, photo_rgb
 from postprod.describe.evidence import CONFIDENT, ConceptScore, Face, VisualEvidence
 from postprod.describe.narration import SceneCue, TextSpan
 from postprod.describe.scenes import interpretation
 from postprod.describe.wording import describe_from_evidence
 from postprod.models.classifier import get_classifier
+from postprod.research.describe_bench import STORYBOARDS, cue_scores, photo_jpeg, photo_rgb
 
 pytestmark = pytest.mark.model
 

@@ -106,9 +106,9 @@ def test_alpha_is_composited_on_white() -> None:
                                             ("hubble_deep_field", False)])
 def test_black_and_white_means_no_chroma_anywhere(name: str, grey: bool) -> None:
     # the deep field is dark with few vivid spots: a colour photo all the same
-    from postprod.describe.benchmark import photo_jpeg
     from postprod.describe.evidence import named_colours
     from postprod.media.images import decode_image
+    from postprod.research.describe_bench import photo_jpeg
 
     rgb = decode_image(photo_jpeg(name, quality=60), field="images[0]")
     assert named_colours(rgb)[1] is grey

@@ -8,15 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postprod.describe import describe_scenes
-from postprod.describe.benchmark import at_sentence_start, photo_rgb
 from postprod.describe.evidence import analyze_image
-from postprod.describe.longboards import (
-    StoryImage,
-    long_storyboards,
-    parse_story,
-    render_image,
-    render_jpeg,
-)
 from postprod.describe.narration import (
     assign_cues,
     lead_mentions,
@@ -27,6 +19,14 @@ from postprod.describe.narration import (
     start_evidence,
 )
 from postprod.describe.onscreen_text import find_text_lines
+from postprod.research.describe_bench import at_sentence_start, photo_rgb
+from postprod.research.long_storyboards import (
+    StoryImage,
+    long_storyboards,
+    parse_story,
+    render_image,
+    render_jpeg,
+)
 
 
 def test_a_caption_over_a_full_colour_background_is_read_and_quoted() -> None:

@@ -14,27 +14,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from postprod.contract import TimestampsResponse, parse_model
-from postprod.research import (
+from postprod.research.cut_scores import (
     CutScore,
     coverage_curve,
+    honest_best,
+    scaled_window,
+    score_cuts,
+    summarise,
+)
+from postprod.research.notebook_figures import (
     coverage_figure,
     error_along_file_figure,
     error_histogram_figure,
     evidence_figure,
-    honest_best,
-    options_with,
-    sample_media_dir,
-    sample_truth,
-    scaled_window,
-    score_cuts,
     segmentation_figure,
-    settings_grid,
-    summarise,
     table_figure,
-    true_scene_spans,
-    truth_from_corpus_item,
     windows_figure,
 )
+from postprod.research.sweeps import options_with, settings_grid
+from postprod.research.truth import sample_truth, true_scene_spans, truth_from_corpus_item
+from postprod.samples import sample_media_dir
 
 
 def _response(starts: list[int], windows: list[tuple[int, int]], offset: int = 0,
@@ -198,7 +197,7 @@ def test_every_align_option_has_a_range_holding_its_default() -> None:
     from dataclasses import fields as dc_fields
 
     from postprod.align import AlignOptions
-    from postprod.research import OPTION_RANGES, RECOGNISER_FIELDS
+    from postprod.research.sweeps import OPTION_RANGES, RECOGNISER_FIELDS
 
     defaults = AlignOptions()
     assert list(OPTION_RANGES) == [f.name for f in dc_fields(AlignOptions)]
@@ -212,7 +211,7 @@ def test_every_align_option_has_a_range_holding_its_default() -> None:
 
 
 def test_one_at_a_time_sweep_moves_one_option_from_the_defaults() -> None:
-    from postprod.research import OPTION_RANGES, sweep_label, sweep_settings
+    from postprod.research.sweeps import OPTION_RANGES, sweep_label, sweep_settings
 
     settings = sweep_settings(OPTION_RANGES)
     assert settings[0] == {}
@@ -248,7 +247,8 @@ def test_pause_truth_counts_a_cut_anywhere_in_the_pause_as_exact() -> None:
 
 
 def test_worst_cuts_and_their_clips() -> None:
-    from postprod.research import cut_clip, worst_cuts, worst_cuts_figure
+    from postprod.research.cut_scores import cut_clip, worst_cuts
+    from postprod.research.notebook_figures import worst_cuts_figure
 
     rows = [_row(1000 + e, 900 + e, 1100 + e, 1000) for e in (5, -700, 40, 3000)]
     worst = worst_cuts(rows, setting="s", count=2)
@@ -264,7 +264,8 @@ def test_worst_cuts_and_their_clips() -> None:
 
 
 def test_settings_table_shows_every_row_and_full_names() -> None:
-    from postprod.research import honest_best, settings_table_figure
+    from postprod.research.cut_scores import honest_best
+    from postprod.research.notebook_figures import settings_table_figure
 
     long = "model=base | " + ", ".join(f"option_{k}=0.{k}" for k in range(12))
     table = [{"setting": f"{long} #{i}", "n": 10, "mae_ms": 10.0 + i, "median_ms": 1,
@@ -282,7 +283,7 @@ def test_settings_table_shows_every_row_and_full_names() -> None:
 
 
 def test_affinity_figure_outlines_each_span() -> None:
-    from postprod.research import affinity_figure
+    from postprod.research.notebook_figures import affinity_figure
 
     fig = affinity_figure(affinity=np.array([[0.2, -0.1, 0.0], [-0.2, 0.1, 0.3]]),
                           units=["One.", "Two.", "Three."], scene_labels=["a", "b"],
@@ -295,7 +296,7 @@ def test_affinity_figure_outlines_each_span() -> None:
 def test_marked_recordings_become_truths(tmp_path: Path) -> None:
     import shutil
 
-    from postprod.research import marked_truths
+    from postprod.research.truth import marked_truths
 
     sample = sample_truth()
     shutil.copyfile(sample.audio, tmp_path / "mine.wav")
@@ -307,7 +308,7 @@ def test_marked_recordings_become_truths(tmp_path: Path) -> None:
 
 
 def test_human_dev_speech_truths(tmp_path: Path) -> None:
-    from postprod.research import dev_speech_dir, human_truths
+    from postprod.research.truth import dev_speech_dir, human_truths
 
     folder = dev_speech_dir()
     if folder is None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from postprod.research import sample_truth, summarise, sweep_with
+from postprod.research.cut_scores import summarise
+from postprod.research.sweeps import sweep_with
+from postprod.research.truth import sample_truth
 
 SETTINGS = [{}, {"beam_size": 1, "min_cue_score": 0.7}]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from postprod.compose import compose_otio, parse_compose_request
+from postprod.compose.durations import fill_durations
 from postprod.contract.errors import PostprodError
-from postprod.media.probe import MediaUnreadable, fill_durations, media_duration_sec
+from postprod.media.probe import MediaUnreadable, media_duration_sec
 
 
 def make_media(folder: Path) -> None:

@@ -15,9 +15,9 @@ from postprod.compose import compose_otio
 from postprod.contract import PostprodError
 from postprod.progress import Progress
 from postprod.render import RenderCancelled, render_preview
-from postprod.render.bench import bench_manifests
 from postprod.render.layout import read_layout
 from postprod.render.picture import BurnIn, CutWindow
+from postprod.research.render_bench import bench_manifests
 
 HEIGHT = 72
 SEQUENCE = [{"itemId": "red", "durationSec": 0.6}, {"itemId": "ghost", "durationSec": 0.6},

@@ -5,7 +5,6 @@ once, then `place_scenes` (cheap, pure apart from the envelope) for any `AlignOp
 """
 
 from .calibration import ClassStats, evidence_class, stats_for
-from .matching import Candidate, PhraseIndex, TokenMap, choose_monotonic, map_script
 from .onset import Envelope, Onset, energy_envelope, find_onset
 from .operation import (
     build_response,
@@ -17,6 +16,7 @@ from .operation import (
 )
 from .options import AlignOptions
 from .placement import Placement, ScenePlacement, place_scenes
+from .script_matching import Candidate, PhraseIndex, TokenMap, choose_monotonic, map_script
 from .text import normalize_text, normalize_word, tokenize_text, tokenize_words
 from .transcribe import TranscribeOptions, Transcript, Word, transcribe_words
 

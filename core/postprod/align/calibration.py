@@ -8,7 +8,7 @@ narrow for the second. A lossily coded source (MP3, AAC, Opus) has bands of its 
 transients smear, and the onset is found up to a codec frame early.
 
 The table ships as `calibration.json` beside this module; regenerate it with
-``python -m postprod.align.calibrate`` (see that module).
+``postprod bench calibrate`` (`postprod.research.calibration_fit`).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _load(path: str) -> dict[str, dict[str, ClassStats]]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{path} is not a calibration table (expected the JSON written by "
-            f"`python -m postprod.align.calibrate --write FILE`): {exc}") from exc
+            f"`postprod bench calibrate --write FILE`): {exc}") from exc
 
 
 def _table(path: str | Path | None = None) -> dict[str, dict[str, ClassStats]]:

@@ -74,8 +74,9 @@ class AlignOptions:
     calibration_model: str | None = None
     """Calibration table to use; None = the one of the model that recognised the audio."""
     calibration_file: str | None = None
-    """A calibration file written by ``python -m postprod.align.calibrate --write FILE`` (for
-    instance fitted on your own recordings with hand-marked cuts); None = the shipped table."""
+    """A calibration file written by ``postprod bench calibrate --write
+    FILE`` (for instance fitted on your own recordings with hand-marked cuts); None = the shipped
+    table."""
 
     def transcribe_options(self) -> TranscribeOptions:
         """The recogniser's share of these settings."""

@@ -13,7 +13,9 @@ from ..media.audio import SAMPLE_RATE
 from .acoustic import Posteriors, Spot, phonemes, posteriors, spot_phrase
 from .calibration import ClassStats, evidence_class, stats_for
 from .fillers import FILLERS, filler_onset, opens_with_filler
-from .matching import (
+from .onset import Envelope, energy_envelope, find_onset
+from .options import AlignOptions
+from .script_matching import (
     TRUST_SIMILARITY,
     Candidate,
     PhraseIndex,
@@ -22,8 +24,6 @@ from .matching import (
     map_script,
     token_similarity,
 )
-from .onset import Envelope, energy_envelope, find_onset
-from .options import AlignOptions
 from .text import Tokens, base_language, tokenize_text, tokenize_words
 from .transcribe import Transcript, Word
 from .voicing import breath_onset

@@ -21,7 +21,8 @@ def sweep_jobs(*, recordings: Mapping[str, tuple[str | Path, Mapping[str, Any] |
         recordings: name -> (narration audio, metadata mapping or JSON file path); names are
             job-id safe (letters, digits, ``.``, ``_``, ``-``).
         grid: settings to try, each a mapping of `AlignOptions` field names to values (e.g.
-            ``postprod.research.settings_grid(min_cue_score=[0.5, 0.62], beam_size=[1, 5])``).
+            ``postprod.research.sweeps.settings_grid(min_cue_score=[0.5, 0.62],
+            beam_size=[1, 5])``).
         base: fields every point shares (applied first; a grid point overrides them).
 
     Returns:

@@ -126,18 +126,20 @@ def price() -> None:
     """Say what a request would cost in credits, without running it."""
 
 
-def _register() -> None:
-    # Each module adds its own commands to `main`, `bench` or `price`; a module that is not
-    # there yet is simply absent from the command list.
-    from importlib import import_module
+# Each module adds its own commands to `main`, `bench` or `price` when imported. The bench
+# commands import `postprod.research` inside their functions only.
+from . import (  # noqa: E402
+    batch_cmd,
+    compose_cmd,
+    describe_cmd,
+    notebooks_cmd,
+    render_cmd,
+    service_cmd,
+    timestamps_cmd,
+    workbench_cmd,
+)
 
-    for name in ("compose_cmd", "describe_cmd", "timestamps_cmd", "service_cmd",
-                 "workbench_cmd", "render_cmd", "batch_cmd", "notebooks_cmd"):
-        try:
-            import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register()
+__all__ = [
+    "batch_cmd", "compose_cmd", "describe_cmd", "notebooks_cmd", "render_cmd", "service_cmd",
+    "timestamps_cmd", "workbench_cmd",
+]

@@ -161,7 +161,7 @@ def batch_describe_command(jobs_file: Path, out_dir: Path, tier: str,
 def bench_batch_command(narrations: int, seconds: float, model: str, no_ray: bool,
                         out_dir: Path | None) -> None:
     """Throughput (audio hours per hour) of batch timestamps: 1 and 2 local workers, and Ray."""
-    from ..batch.bench import format_table, run_bench
+    from ..research.batch_bench import format_table, run_bench
 
     rows = run_bench(narrations=narrations, seconds=seconds, model=model, ray=not no_ray,
                      out_dir=out_dir, echo=lambda s: click.echo(s, err=True))

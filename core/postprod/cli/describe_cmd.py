@@ -57,6 +57,6 @@ def price_describe_command(images: tuple[Path, ...], metadata: Path | None, tier
 @click.option("--repeats", default=3, show_default=True, help="Timing repeats per photo.")
 def bench_describe_command(quick: bool, repeats: int) -> None:
     """Latency per image and style, OCR cost, memory, label and narration-cue accuracy."""
-    from ..describe.benchmark import format_table, run_benchmark
+    from ..research.describe_bench import format_table, run_benchmark
 
     click.echo(format_table(run_benchmark(repeats=repeats, quick=quick)))

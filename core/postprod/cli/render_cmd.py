@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +26,7 @@ def _timeline_and_root(source: Path, media_root: Path | None) -> tuple[Any, Path
     if source.suffix.lower() == ".otio" or b'"OTIO_SCHEMA"' in text[:4096]:
         return str(source), media_root
     from ..compose import compose_otio, parse_compose_request
-    from ..media.probe import fill_durations
+    from ..compose.durations import fill_durations
 
     request = parse_compose_request(parse_json_text(text))
     root = media_root or Path(request.folder.media_root_path or source.resolve().parent)
@@ -87,26 +86,11 @@ def bench_render_command(heights: str, variants: tuple[str, ...],
                          sample_dir: Path | None) -> None:
     """Seconds per minute of timeline and peak memory of `postprod render` (target: >= 10x real
     time at 540p for stills)."""
-    from ..render.bench import run_bench
+    from ..research.render_bench import format_table, run_bench
 
     folder = sample_dir or Path(__file__).resolve().parents[3] / "sample_media"
     sizes = [int(h) for h in heights.split(",") if h.strip()]
     with tempfile.TemporaryDirectory(prefix="postprod-bench-render-") as work:
         rows = run_bench(sample_dir=folder, heights=sizes, variants=variants, work_dir=Path(work))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    click.echo(f"{cores} cores, load average {load}; each render is one `postprod render` "
-               "process (start-up included)")
-    header = ("variant", "height", "timeline s", "wall s", "s per min", "x real time", "CPU s",
-              "CPU s per min", "peak MiB")
-    table = [header] + [
-        (r.variant, f"{r.height}p", f"{r.timeline_sec:.2f}", f"{r.wall_sec:.2f}",
-         f"{r.sec_per_minute:.2f}", f"{r.realtime:.1f}", f"{r.cpu_sec:.2f}",
-         f"{r.cpu_sec * 60 / r.timeline_sec:.2f}", f"{r.peak_mib:.0f}") for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for k, row in enumerate(table):
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
-        if k == 0:
-            click.echo("  ".join("-" * w for w in widths))
-    click.echo("target: >= 10x real time at 540p for stills on 2 cores")
+    click.echo(format_table(rows))
     sys.stdout.flush()

@@ -162,7 +162,7 @@ def keys_revoke(key_id: str, db_url: str | None) -> None:
 def bench_service(concurrency: int, n_requests: int, manifest: Path | None,
                   workers: int) -> None:
     """Compose requests per second, p50/p99 latency, and the service's overhead per call."""
-    from ..service.bench import format_table, run_service_bench
+    from ..research.service_bench import format_table, run_service_bench
 
     result = run_service_bench(concurrency=concurrency, requests=n_requests,
                                manifest_path=manifest, workers=workers)

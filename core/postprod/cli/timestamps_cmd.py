@@ -64,8 +64,9 @@ def _metadata(path: Path) -> bytes:
 @click.option("--calibration", "calibration", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _calibration(value),
-              help="Window calibration written by `python -m postprod.align.calibrate --write "
-                   "FILE` (e.g. fitted on your own hand-marked recordings); default: shipped.")
+              help="Window calibration written by `postprod bench calibrate "
+                   "--write FILE` (e.g. fitted on your own hand-marked recordings); default: "
+                   "shipped.")
 @click.option("--options", "options", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _options(value),
@@ -134,9 +135,9 @@ def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path
                              human_splits: str, reuse_transcripts: bool) -> None:
     """Accuracy, window coverage, speed and memory of Scene Timestamps on a synthetic corpus
     (and, with --dev-speech or --human, on human speech with hand-marked timing)."""
-    from ..align.bench import run_bench
-    from ..align.corpus import Preset
-    from ..align.dev_speech import CONDITIONS, default_root
+    from ..research.dev_speech import CONDITIONS, default_root
+    from ..research.speech_corpus import Preset
+    from ..research.timestamps_bench import run_bench
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     preset: Preset = "hour" if hour else ("quick" if quick else "full")
@@ -155,3 +156,64 @@ def bench_timestamps_command(quick: bool, hour: bool, models: str, out_dir: Path
         run_bench(models=names, out_dir=Path(root), echo=click.echo, preset=preset,
                   dev_speech=dev_speech, synthetic=not human, human_conditions=conds,
                   human_splits=splits, reuse_transcripts=reuse_transcripts)
+
+
+@bench.command("calibrate")
+@click.option("--models", default="tiny.en,base", show_default=True,
+              help="Comma-separated recognisers to fit.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Keep the corpus and its recognitions here, reused when "
+                                 "present (default: temp).")
+@click.option("--marked", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Fit on your own recordings with hand-marked cuts (NAME.json "
+                                 "beside NAME.wav, ...) instead of the dev corpus; needs "
+                                 "--write.")
+@click.option("--human", is_flag=True,
+              help="Widen the shipped table with a fit on the tuning part of the human dev "
+                   "speech (in --dev-speech, or the shared folder beside the repository).")
+@click.option("--dev-speech", "dev_speech", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The dev-speech folder for --human.")
+@click.option("--write", "write", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The table file to write (default: the shipped table, "
+                                 "postprod/align/calibration.json).")
+@contract_errors
+def bench_calibrate_command(models: str, out_dir: Path | None, marked: Path | None,
+                            human: bool, dev_speech: Path | None, write: Path | None) -> None:
+    """Fit the 90 % window calibration of Scene Timestamps (per model and evidence class) and
+    print the fitted table."""
+    from ..align.calibration import CALIBRATION_FILE
+    from ..contract.errors import ValidationFailed
+    from ..research.calibration_fit import (
+        COMMAND,
+        fit_calibration,
+        fit_human_calibration,
+        format_table,
+    )
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if not names:
+        raise ValidationFailed("--models: no recogniser named", field="--models",
+                               allowed="comma-separated recognisers, e.g. tiny.en,base")
+    if marked is not None and human:
+        raise ValidationFailed("--marked and --human both given", field="--human",
+                               allowed="one of --marked DIR or --human")
+    if marked is not None and write is None:
+        raise ValidationFailed("--marked needs --write FILE (the shipped table is fitted on "
+                               "the dev corpus)", field="--write", allowed="a file to write")
+    if dev_speech is not None and not human:
+        raise ValidationFailed("--dev-speech is read only with --human", field="--dev-speech",
+                               allowed="--dev-speech DIR together with --human")
+    target = write or CALIBRATION_FILE
+    with progress_bar("calibrate") as on_progress:
+        if human:
+            table = fit_human_calibration(models=names, write=target, dev_speech=dev_speech,
+                                          out_dir=out_dir, on_progress=on_progress)
+        else:
+            command = COMMAND if marked is None else (
+                f"postprod bench calibrate --models {','.join(names)} --marked {marked} "
+                f"--write {target}")
+            table = fit_calibration(models=names, write=target, out_dir=out_dir, marked=marked,
+                                    command=command, on_progress=on_progress)
+    click.echo(format_table(table))
+    click.echo(f"written to {target}")

@@ -20,8 +20,8 @@ from ..media.images import ImageSource, decode_image
 from ..models.captioner import Captioner, captioner_dir_from, get_captioner
 from ..progress import ProgressCallback, report
 from .evidence import CONFIDENT, HEDGED, VisualEvidence, analyze_image
-from .matching import PERSON_WORDS, evidence_terms, mention_strength, scene_affinity
 from .narration import SceneCue, assign_cues, split_units
+from .narration_matching import PERSON_WORDS, evidence_terms, mention_strength, scene_affinity
 from .request import CheckedRequest, RequestLike, check_request
 from .wording import cap_words, describe_from_evidence, subject_phrase
 

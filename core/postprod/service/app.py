@@ -559,7 +559,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return Response(json_body(answer), media_type="application/json")
 
     def samples_dir() -> Path:
-        from ..research import sample_media_dir
+        from ..samples import sample_media_dir
 
         try:
             return sample_media_dir()

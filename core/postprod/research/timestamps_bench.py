@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import snr_band
-from .corpus import CorpusItem, Preset, build_corpus
+from ..align.calibration import snr_band
+from ..align.options import AlignOptions
+from ..align.transcribe import Transcript, Word
+from .corpus_evaluation import RunStats, SceneRow, evaluate_item, summarize
 from .dev_speech import CONDITIONS, SOURCES, load_dev_speech
-from .evaluation import RunStats, SceneRow, evaluate_item, summarize
-from .options import AlignOptions
-from .transcribe import Transcript, Word
+from .speech_corpus import CorpusItem, Preset, build_corpus
 
 QUARTER_SEC = 300.0
 """Bucket width of the error-vs-position table, seconds."""

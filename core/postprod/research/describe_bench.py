@@ -232,9 +232,9 @@ def cue_scores(board: Storyboard, response: Any) -> dict[str, Any]:
 
 def run_benchmark(*, repeats: int = 3, quick: bool = False) -> list[BenchRow]:
     """Measure everything; returns the rows of the one printed table."""
+    from ..describe.evidence import analyze_image
+    from ..describe.scenes import describe_scenes
     from ..models.classifier import available_cores, get_classifier
-    from .evidence import analyze_image
-    from .scenes import describe_scenes
 
     rows: list[BenchRow] = []
     t0 = time.perf_counter()
@@ -362,7 +362,7 @@ def long_cue_scores(board: Any, response: Any) -> dict[str, Any]:
         ``low`` (scenes whose cue confidence is below `LOW_CONFIDENCE`) and ``low_wrong``
         (of those, the ones whose start is not in the marked paragraph), ``rules``.
     """
-    from .scenes import LOW_CONFIDENCE
+    from ..describe.scenes import LOW_CONFIDENCE
 
     text = board.narration
     start = sentence = inside = with_cues = low = low_wrong = 0
@@ -400,9 +400,9 @@ def long_board_rows(*, quick: bool = False) -> list[BenchRow]:
     styles, and the analysis cost of images with and without text."""
     from PIL import Image
 
-    from .evidence import analyze_image
-    from .longboards import long_storyboards, render_image, render_jpeg
-    from .scenes import describe_scenes
+    from ..describe.evidence import analyze_image
+    from ..describe.scenes import describe_scenes
+    from .long_storyboards import long_storyboards, render_image, render_jpeg
 
     rows: list[BenchRow] = []
     boards = long_storyboards()[:2] if quick else long_storyboards()
@@ -434,7 +434,7 @@ def long_board_rows(*, quick: bool = False) -> list[BenchRow]:
                 tally = by_style.setdefault(image.style or "", [0, 0])
                 tally[0] += hit
                 tally[1] += len(want)
-                from .wording import describe_from_evidence
+                from ..describe.wording import describe_from_evidence
 
                 desc = describe_from_evidence(ev, style="normal", max_chars=500)
                 captioned += 1

@@ -186,7 +186,7 @@ def render_image(image: StoryImage, *, size: tuple[int, int] = FRAME) -> np.ndar
     """The storyboard image drawn as uint8 RGB [shape=(h, w, 3)]."""
     from PIL import Image, ImageDraw
 
-    from .benchmark import photo_rgb
+    from .describe_bench import photo_rgb
 
     w, h = size
     if image.background.startswith("#"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from postprod.align.matching import (
+from postprod.align.script_matching import (
     Candidate,
     PhraseIndex,
     align_phrase,

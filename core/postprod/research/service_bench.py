@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from .ledger import Ledger
-from .runner import ServiceProcess
-from .settings import ServiceSettings
+from ..service.ledger import Ledger
+from ..service.runner import ServiceProcess
+from ..service.settings import ServiceSettings
 
 COMPOSE_PATH = "/postproduction/v1/compose-otio"
 HEALTH_PATH = "/postproduction/v1/health"

@@ -233,7 +233,7 @@ def _room_tone(n: int, *, seed: int) -> np.ndarray:
     from scipy.signal import lfilter
 
     white = np.random.default_rng(10_000 + seed).standard_normal(n)
-    tone = lfilter([0.25], [1.0, -0.75], white)
+    tone = np.asarray(lfilter([0.25], [1.0, -0.75], white), dtype=np.float64)
     return (tone / max(float(np.sqrt(np.mean(np.square(tone)))), 1e-12)).astype(np.float32)
 
 

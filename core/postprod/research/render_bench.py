@@ -108,3 +108,24 @@ def run_bench(*, sample_dir: Path, heights: Sequence[int], variants: Sequence[st
             rows.append(BenchRow(variant=variant, height=height, timeline_sec=seconds,
                                  wall_sec=wall, cpu_sec=cpu, peak_mib=peak))
     return rows
+
+
+def format_table(rows: Sequence[BenchRow]) -> str:
+    """The printed table: the machine (cores, load average), one line per render, the target."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [f"{cores} cores, load average {load}; each render is one `postprod render` "
+             "process (start-up included)"]
+    header = ("variant", "height", "timeline s", "wall s", "s per min", "x real time", "CPU s",
+              "CPU s per min", "peak MiB")
+    table = [header] + [
+        (r.variant, f"{r.height}p", f"{r.timeline_sec:.2f}", f"{r.wall_sec:.2f}",
+         f"{r.sec_per_minute:.2f}", f"{r.realtime:.1f}", f"{r.cpu_sec:.2f}",
+         f"{r.cpu_sec * 60 / r.timeline_sec:.2f}", f"{r.peak_mib:.0f}") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for k, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("target: >= 10x real time at 540p for stills on 2 cores")
+    return "\n".join(lines)

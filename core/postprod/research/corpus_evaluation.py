@@ -9,15 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from ..align.onset import energy_envelope
+from ..align.operation import build_response, load_audio, parse_request
+from ..align.options import AlignOptions
+from ..align.placement import Placement, place_scenes
+from ..align.text import tokenize_text, tokenize_words
+from ..align.transcribe import Transcript, transcribe_words
 from ..contract.timestamps import TimestampsRequest, TimestampsResponse
-from .corpus import CorpusItem
 from .dev_speech import scored_error_ms, window_covers
-from .onset import energy_envelope
-from .operation import build_response, load_audio, parse_request
-from .options import AlignOptions
-from .placement import Placement, place_scenes
-from .text import tokenize_text, tokenize_words
-from .transcribe import Transcript, transcribe_words
+from .speech_corpus import CorpusItem
 
 FAIL_MS = 2000
 """An error beyond this counts as a failure."""

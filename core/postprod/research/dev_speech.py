@@ -2,7 +2,7 @@
 
 API (stable; used by the benchmark, the calibration and the notebooks)::
 
-    from postprod.align.dev_speech import load_dev_speech, default_root, SPLITS
+    from postprod.research.dev_speech import load_dev_speech, default_root, SPLITS
     items = load_dev_speech(work_dir, root=None, splits=("tune", "held"),
                             sources=("timit", "moby", "mfa"),
                             conditions=("clean", "noise+music", "mp3"))
@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import CorpusItem, _active_rms, _least_common_phrase, _music_bed, _write_lossy
+from .speech_corpus import CorpusItem, _active_rms, _least_common_phrase, _music_bed, _write_lossy
 
 SR = 16_000
 """Sample rate of every dev-speech narration written here, Hz."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .jobs import Job, timestamps_job
+from ..batch.jobs import Job, timestamps_job
 
 PAUSE_SEC = (0.5, 0.8, 0.6, 1.1)
 """Pauses between sentences, cycled, seconds."""
@@ -26,7 +26,7 @@ def make_narration(path: str | Path, sentences: list[str], *, wpm: int = 170
     """
     import soundfile as sf
 
-    from ..align.corpus import RATE, synthesize
+    from .speech_corpus import RATE, synthesize
 
     pieces = [np.zeros(int(RATE * 0.3), np.float32)]
     for k, sentence in enumerate(sentences):
@@ -54,8 +54,8 @@ def narration_jobs(folder: str | Path, *, count: int, seconds: float,
         seconds: the longest one's length, about, seconds.
         request_ids: give each job a fixed request id (results then compare byte for byte).
     """
-    from ..align.corpus import split_sentences
-    from ..align.corpus_texts import DEV_PARAGRAPHS, TEST_PARAGRAPHS
+    from .corpus_texts import DEV_PARAGRAPHS, TEST_PARAGRAPHS
+    from .speech_corpus import split_sentences
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,7 +139,7 @@ def run_bench(*, narrations: int = 8, seconds: float = 30.0, model: str = "tiny.
               echo: Callable[[str], None] = print) -> list[BenchRow]:
     """Make the narrations once, then run the same batch with 1 and 2 local workers and (when
     ``ray``) 2 actors on a local Ray cluster of 2 CPUs, each into a fresh folder."""
-    from .runner import run
+    from ..batch.runner import run
 
     with tempfile.TemporaryDirectory(prefix="postprod-bench-batch-") as tmp:
         root = Path(out_dir) if out_dir is not None else Path(tmp)
