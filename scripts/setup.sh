@@ -33,4 +33,4 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first: this pin resolves to the CPU build; a bare 'torch' would pull a CUDA build.
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e ".[dev,ray,notebooks]"
+.venv/bin/python -m pip install -q -e ".[all,dev]"

@@ -41,8 +41,8 @@ def thumbnail_uri(path: str, sha256: str, *, height_px: int = 90) -> str | None:
     from PIL import Image
 
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with Image.open(path) as opened:
+            im = opened.convert("RGB")
             im.thumbnail((height_px * 2, height_px))
             buf = io.BytesIO()
             im.save(buf, format="JPEG", quality=80)

@@ -143,7 +143,7 @@ def start(*, project: str | Path, kind: str, label: str, work: Work,
                   params=dict(params or {}), started=time.time())
         _JOBS[key] = job
 
-    last_write = [0.0, ""]
+    last_write: list[float | str] = [0.0, ""]  # when and at which stage it was last saved
 
     def on_progress(p: Progress) -> None:
         job.progress = p
@@ -204,7 +204,7 @@ def audio_fraction(job: Job) -> float | None:
     if p is None:
         return None
     if p.stage == "transcribe":
-        lo, hi = job.params.get("transcribe_span", (0.0, 1.0))
+        lo, hi = map(float, job.params.get("transcribe_span", (0.0, 1.0)))
         return min(1.0, max(0.0, (p.fraction - lo) / max(hi - lo, 1e-9)))
     if p.stage in ("align",):
         return 1.0

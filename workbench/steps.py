@@ -12,7 +12,13 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from postprod.contract import ComposeRequest, DescribeResponse, TimestampsResponse, parse_model
+from postprod.contract import (
+    ComposeRequest,
+    DescribeResponse,
+    Tier,
+    TimestampsResponse,
+    parse_model,
+)
 from postprod.progress import ProgressCallback
 
 CUE_COLUMNS = ("scene", "sceneId", "cueSource", "startCueText", "anchorText", "interpretation",
@@ -60,7 +66,7 @@ def describe_request(
     return request
 
 
-def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str) -> int:
+def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: Tier) -> int:
     """Credits Describe would cost (raises the error the run would raise on a limit)."""
     from postprod.describe import quote_describe as quote
 
@@ -68,7 +74,7 @@ def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier
 
 
 def run_describe(
-    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str,
+    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: Tier,
     progress: ProgressCallback | None = None, captioner: str = "",
 ) -> DescribeResponse:
     """Run Describe Scenes on the session's images, in scene order.
@@ -213,14 +219,14 @@ def timestamps_request(state: Mapping[Any, Any]) -> dict[str, Any]:
     return request
 
 
-def quote_timestamps(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str) -> int:
+def quote_timestamps(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: Tier) -> int:
     """Credits Align would cost for the session's narration and cues."""
     from postprod.align import quote_timestamps as quote
 
     return int(quote(state["narration"]["path"], request, tier=tier))
 
 
-def estimate_timestamps(state: Mapping[Any, Any], *, tier: str) -> int:
+def estimate_timestamps(state: Mapping[Any, Any], *, tier: Tier) -> int:
     """Credits Align will cost before there are cues: the narration's length, one scene per
     still (placeholder cues; the price does not depend on their text)."""
     n = max(1, len(state["scenes"]))
@@ -229,7 +235,7 @@ def estimate_timestamps(state: Mapping[Any, Any], *, tier: str) -> int:
 
 
 def run_timestamps(
-    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: str, model: str,
+    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: Tier, model: str,
     progress: ProgressCallback | None = None,
 ) -> TimestampsResponse:
     """Run Scene Timestamps on the session's narration (one alignment at a time per process)."""
@@ -299,7 +305,7 @@ def build_manifest(
         crossfade_sec=crossfade_sec)
 
 
-def preview_timeline(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: str,
+def preview_timeline(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: Tier,
                      store: Path) -> tuple[str, Path]:
     """The timeline to preview and the folder its media resolve from.
 
@@ -331,7 +337,7 @@ def preview_timeline(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier
     return str(run_compose(manifest, tier=tier).otio_json), root
 
 
-def build_bundle(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: str) -> Any:
+def build_bundle(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: Tier) -> Any:
     """The bundle zip (timeline, exports, media) for a manifest built with ``for_bundle``."""
     from postprod.bundle import build_bundle as bundle
 
@@ -340,14 +346,14 @@ def build_bundle(state: Mapping[Any, Any], manifest: ComposeRequest, *, tier: st
     return bundle(manifest=manifest, media={v: k for k, v in layout.items()}, tier=tier)
 
 
-def run_compose(manifest: Any, *, tier: str) -> Any:
+def run_compose(manifest: Any, *, tier: Tier) -> Any:
     """Compose the OTIO timeline; returns the library's ComposeResult."""
     from postprod.compose import compose_otio
 
     return compose_otio(manifest, tier=tier, with_exports=True)
 
 
-def quote_compose(manifest: Any, *, tier: str) -> int:
+def quote_compose(manifest: Any, *, tier: Tier) -> int:
     """Credits Compose would cost (always 4, after the tier's limits pass)."""
     from postprod.compose import quote_compose as quote
 
@@ -365,7 +371,7 @@ ALIGN_TRANSCRIBE_SPAN = (0.05, 0.95)
 """Share of Scene Timestamps' progress spent recognising speech (decode before, placing after)."""
 
 
-def start_describe(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: str,
+def start_describe(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: Tier,
                    captioner: str, max_cue_chars: int) -> Any:
     """Start Describe Scenes as the project's background job (images and text as they are now).
 
@@ -390,7 +396,7 @@ def start_describe(state: MutableMapping[Any, Any], request: Mapping[str, Any], 
                               "max_cue_chars": max_cue_chars, **snapshot})
 
 
-def start_align(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: str,
+def start_align(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, tier: Tier,
                 model: str, keep_nudges: bool) -> Any:
     """Start Scene Timestamps as the project's background job.
 
@@ -414,7 +420,7 @@ def start_align(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, 
                               "transcribe_span": ALIGN_TRANSCRIBE_SPAN})
 
 
-def start_transcribe(state: MutableMapping[Any, Any], *, tier: str, model: str) -> Any:
+def start_transcribe(state: MutableMapping[Any, Any], *, tier: Tier, model: str) -> Any:
     """Start "Transcribe narration" (the Align recogniser) as the project's background job."""
     from workbench import jobs, session
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from postprod.contract import LIMITS, PostprodError
+from postprod.contract import LIMITS, PostprodError, Tier, as_tier
 from postprod.progress import Progress
 from workbench import jobs
 from workbench.session import error_dict
@@ -59,14 +60,14 @@ def error_text(err: dict[str, Any]) -> str:
     return "  \n".join(lines)
 
 
-def tier() -> str:
+def tier() -> Tier:
     """The tier chosen in the sidebar."""
-    return str(st.session_state.get("tier") or "enterprise")
+    return as_tier(str(st.session_state.get("tier") or "enterprise"))
 
 
 def limits() -> Any:
     """The limits row of the chosen tier (contract §1.6)."""
-    return LIMITS[tier()]  # type: ignore[index]
+    return LIMITS[tier()]
 
 
 def fmt_mb(n_bytes: float) -> str:
@@ -122,8 +123,11 @@ def job_panel(kind: str) -> jobs.Job | None:
     """The project's ``kind`` job: while it runs, a progress bar with the fraction of audio
     recognised, the time spent and the time left, and Cancel, refreshed every second (in a
     fragment, so the page stays usable); once it ends, one full rerun applies its outcome."""
-    folder = st.session_state.get("project_dir")
-    job = jobs.current(folder) if folder else None
+    project = st.session_state.get("project_dir")
+    if not project:
+        return None
+    folder = Path(project)
+    job = jobs.current(folder)
     if job is None or job.kind != kind:
         return None
     running = job.status == "running"

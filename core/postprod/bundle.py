@@ -19,6 +19,7 @@ from typing import Any
 from .contract.common import parse_model
 from .contract.compose import ComposeRequest
 from .contract.errors import ValidationFailed
+from .contract.limits import Tier
 
 MEDIA_DIR = "media"
 """Folder of the media inside the bundle, next to the timeline files."""
@@ -62,7 +63,7 @@ def media_names(names: Sequence[str]) -> list[str]:
 
 def build_bundle(
     *, manifest: ComposeRequest | Mapping[str, Any], media: Mapping[str, str | Path],
-    tier: str = "enterprise",
+    tier: Tier = "enterprise",
 ) -> Bundle:
     """Compose ``manifest`` and zip the timeline, its exports and its media.
 
@@ -94,7 +95,7 @@ def build_bundle(
                                    field=f"folder.items[{i}].path",
                                    allowed="an existing file for every item path")
         sources[item.path] = Path(source)
-    result = compose_otio(request, tier=tier, with_exports=True)  # type: ignore[arg-type]
+    result = compose_otio(request, tier=tier, with_exports=True)
     slug = result.file_name.rsplit(".", 1)[0]
     members: list[str] = []
     buf = io.BytesIO()

@@ -11,6 +11,7 @@ from typing import Any
 from .contract.common import parse_model
 from .contract.compose import ITEM_ID_PATTERN, ComposeRequest
 from .contract.errors import ValidationFailed
+from .contract.limits import Tier
 from .contract.timestamps import TimestampsResponse
 
 NARRATION_ID = "narration"
@@ -171,7 +172,7 @@ def _relative(path: str, media_root_path: str | None, *, field: str = "scene_ima
 def transcribe_narration(
     audio: str | bytes,
     *,
-    tier: str = "enterprise",
+    tier: Tier = "enterprise",
     model: str = "base",
     language: str | None = None,
     progress: Any = None,
@@ -206,7 +207,7 @@ def transcribe_narration(
 
     check_language(language, model=model)
     report(progress, "decode", 0.0, "decoding audio")
-    decoded = load_audio(audio, tier=tier)  # type: ignore[arg-type]
+    decoded = load_audio(audio, tier=tier)
     report(progress, "decode", 0.05, "audio decoded")
 
     def on_transcribe(p: Any) -> None:

@@ -88,10 +88,17 @@ def test_the_window_widens_as_the_evidence_weakens(transcript, narration) -> Non
 
 
 def test_weights_whose_hash_differs_are_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from postprod.contract.errors import EngineUnavailable
+    from postprod.models import weights
+
     acoustic._models.cache_clear()
-    monkeypatch.setitem(acoustic.ASSET_SHA256, "asr_waveform.hama", "0" * 64)
+    weights.reset_cache()
+    name = "hama/asr_waveform.hama"
+    monkeypatch.setitem(weights.WEIGHTS, name, replace(weights.WEIGHTS[name], sha256="0" * 64))
     try:
-        with pytest.raises(acoustic.AcousticModelError, match=r"asr_waveform\.hama"):
+        with pytest.raises(EngineUnavailable, match=r"asr_waveform\.hama .* expected 0{64}"):
             acoustic._models()
     finally:
         acoustic._models.cache_clear()

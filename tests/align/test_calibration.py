@@ -132,6 +132,17 @@ def test_windows_refit_on_your_own_marked_recordings_are_the_ones_used(
                                                                       "hi_ms")]
                    and line.split()[-1] == str(st["n"]) for line in lines), cls
     assert lines[-1] == f"written to {out}"
+    # the same fit in process (recognitions reused from --out): the progress the bar draws,
+    # one event per aligned narration up to 1, and the same table
+    from postprod.research.calibration_fit import fit_calibration
+
+    events: list = []
+    again = fit_calibration(models=["tiny.en"], write=tmp_path / "again.json",
+                            out_dir=tmp_path / "work", marked=tmp_path / "marked",
+                            on_progress=events.append)
+    assert [(e.stage, e.fraction) for e in events] == [("corpus", 0.0), ("align", 1.0)]
+    assert events[-1].message.startswith("tiny.en reading: 6 cuts")
+    assert again == {"tiny.en": mine}
 
     words, decoded = transcript
     req = parse_request(scene_request(narration_text=narration.script))

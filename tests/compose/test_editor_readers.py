@@ -38,7 +38,8 @@ W, H = 32, 18
 def editor_manifest(fps: float, *, consumer: str = "generic", root: str | None = None
                     ) -> dict[str, Any]:
     """Four coloured stills (one with an awkward name) about 20 frames each, two centred
-    dissolves, a narration layer and three scene markers (two with 90 % windows)."""
+    dissolves (8 frames: 4 + 4; 7 frames: 3 before the cut + 4 after it), a narration layer
+    and three scene markers (two with 90 % windows)."""
     frame = 1 / project_rate(fps)
     sec = [float(20 * frame), float(22 * frame), float(18 * frame), float(20 * frame)]
     paths = [NASTY, "Scènes/b.png", "Scènes/c.png", "Scènes/d.png"]
@@ -54,7 +55,7 @@ def editor_manifest(fps: float, *, consumer: str = "generic", root: str | None =
              "transitionIn": {"type": "crossfade", "durationSec": float(8 * frame)}},
             {"itemId": "s2", "durationSec": sec[2]},
             {"itemId": "s3", "durationSec": sec[3],
-             "transitionIn": {"type": "crossfade", "durationSec": float(6 * frame)}}],
+             "transitionIn": {"type": "crossfade", "durationSec": float(7 * frame)}}],
             "audioLayers": [{"itemId": "nar", "fromSec": float(3 * frame),
                              "toSec": float(70 * frame), "role": "narration"}]},
         "markers": [
@@ -74,13 +75,15 @@ def editor_manifest(fps: float, *, consumer: str = "generic", root: str | None =
 
 
 def expected(result) -> dict[str, Any]:
-    """Positions in frames from the .otio text: clips, dissolves (cut, half), markers."""
+    """Positions in frames from the .otio text: clips, dissolves (cut, frames before the cut,
+    frames after it), markers."""
     tl = otio.adapters.read_from_string(result.otio_json, "otio_json")
     v1 = tl.tracks[0]
     clips, dissolves, cursor = [], [], 0
     for child in v1:
         if isinstance(child, otio.schema.Transition):
-            dissolves.append((cursor, round(child.in_offset.value)))
+            dissolves.append((cursor, round(child.in_offset.value),
+                              round(child.out_offset.value)))
             continue
         length = round(child.source_range.duration.value)
         if isinstance(child, otio.schema.Clip):
@@ -118,10 +121,10 @@ def test_fcpxml_is_valid_against_apples_dtd_and_lands_on_the_frames(fps, tmp_pat
                   round(_seconds(e.get("duration")) * rate))
                  for e in spine if e.tag == "video"]
     assert got_clips == [(n, s, d) for n, s, d, _ in want["clips"]]
-    got_dissolves = [(round((_seconds(e.get("offset")) + _seconds(e.get("duration")) / 2) * rate),
-                      round(_seconds(e.get("duration")) * rate / 2))
+    got_dissolves = [(round(_seconds(e.get("offset")) * rate),
+                      round(_seconds(e.get("duration")) * rate))
                      for e in spine if e.tag == "transition"]
-    assert got_dissolves == want["dissolves"]
+    assert got_dissolves == [(cut - a, a + b) for cut, a, b in want["dissolves"]]
     got_markers = []
     for parent in spine:
         for mk in parent.findall("marker"):
@@ -136,11 +139,12 @@ def test_fcpxml_is_valid_against_apples_dtd_and_lands_on_the_frames(fps, tmp_pat
 # -- FCP 7 XML: otio-fcp-adapter -------------------------------------------------------------
 
 
-def _read_track(track) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
+def _read_track(track) -> tuple[list[tuple[str, int, int]], list[tuple[int, int, int]]]:
     clips, dissolves, cursor = [], [], 0
     for child in track:
         if isinstance(child, otio.schema.Transition):
-            dissolves.append((cursor, round(child.in_offset.value)))
+            dissolves.append((cursor, round(child.in_offset.value),
+                              round(child.out_offset.value)))
             continue
         length = round(child.source_range.duration.value)
         if isinstance(child, otio.schema.Clip):
@@ -201,13 +205,13 @@ def test_fcp7_xml_links_a_video_to_its_own_sound():
 
 def _edl_expectation(want: dict[str, Any]) -> list[tuple[int, int]]:
     """EDL record (in, out) per clip: a dissolve's incoming event starts at its start."""
-    halves = dict(want["dissolves"])
+    before_cut = {cut: a for cut, a, _ in want["dissolves"]}
     out = []
     clips = want["clips"]
     for k, (_, start, length, _) in enumerate(clips):
-        head = halves.get(start, 0) if k else 0
+        head = before_cut.get(start, 0) if k else 0
         nxt = clips[k + 1][1] if k + 1 < len(clips) else None
-        tail = halves.get(nxt, 0) if nxt is not None else 0
+        tail = before_cut.get(nxt, 0) if nxt is not None else 0
         out.append((start - head, start + length - tail))
     return out
 
@@ -235,7 +239,7 @@ def test_edl_reads_back_frame_identical(fps, consumer):
             records.append((cursor, cursor + length, child))
         cursor += length
     assert [(a, b) for a, b, _ in records] == _edl_expectation(want)
-    assert dissolves == [(cut - half, 2 * half) for cut, half in want["dissolves"]]
+    assert dissolves == [(cut - a, a + b) for cut, a, b in want["dissolves"]]
     # locators: at the scene start, on the clip under it, in that clip's source time
     got = []
     for rec_in, _, clip in records:
@@ -369,24 +373,25 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
               for k in range(len(data) // size)]
     end = want["clips"][-1][1] + want["clips"][-1][2]
     assert len(frames) >= end
-    halves = dict(want["dissolves"])
+    after_cut = {cut: b for cut, _, b in want["dissolves"]}
+    before_cut = {cut: a for cut, a, _ in want["dissolves"]}
     clips = want["clips"]
     for k, (_, start, length, _) in enumerate(clips):
-        head = halves.get(start, 0) if k else 0
+        head = after_cut.get(start, 0) if k else 0  # the dissolve in still runs
         nxt = clips[k + 1][1] if k + 1 < len(clips) else None
-        tail = halves.get(nxt, 0) if nxt is not None else 0
+        tail = before_cut.get(nxt, 0) if nxt is not None else 0  # the dissolve out has begun
         for f in range(start + head, start + length - tail):
             assert _pure(frames[f], COLOURS[k]), (f, frames[f], k)
-    for cut, half in want["dissolves"]:
+    for cut, before, after in want["dissolves"]:
         k = next(i for i, c in enumerate(clips) if c[1] == cut)
         a, b = COLOURS[k - 1], COLOURS[k]
         # Kdenlive plants a mix over in..in+duration (MLT's out is inclusive): at the cut the
-        # luma has run half of 2h+1 steps
-        p = half / (2 * half + 1)
+        # luma has run `before` of duration + 1 steps
+        p = before / (before + after + 1)
         mid = frames[cut]
         assert all(abs(m - (x * (1 - p) + y * p)) <= 8
                    for m, x, y in zip(mid, a, b, strict=True)), (cut, mid)
-        for f in range(cut - half + 1, cut + half):
+        for f in range(cut - before + 1, cut + after):
             assert not _pure(frames[f], a) and not _pure(frames[f], b), (f, frames[f])
 
     # the narration lane plays on its frames (the test narration is a constant level)
@@ -410,7 +415,7 @@ def test_melt_renders_the_kdenlive_project_on_the_frames(fps, tmp_path):
     mixes = sorted((int(t.get("in")), int(t.get("out"))) for t in doc.iter("transition")
                    if any(p.get("name") == "mlt_service" and p.text == "luma"
                           for p in t.iter("property")))
-    assert mixes == [(cut - half, cut + half) for cut, half in want["dissolves"]]
+    assert mixes == [(cut - a, cut + b) for cut, a, b in want["dissolves"]]
 
 
 # -- every allowed rate: each export is written or skipped with a warning --------------------
@@ -459,7 +464,8 @@ def test_otio_kdenlive_adapter_reads_the_project_timing_back(fps):
     clips, dissolves = _read_track(video)
     assert [(s, d) for _, s, d in clips] == [(s, d) for _, s, d, _ in want["clips"]]
     assert clips[0][0] == NASTY.split("/")[-1]
-    assert sorted(h for _, h in dissolves) == sorted(h for _, h in want["dissolves"])
+    assert sorted((a, b) for _, a, b in dissolves) == sorted(
+        (a, b) for _, a, b in want["dissolves"])
     assert [round(m.marked_range.start_time.value) for m in back.tracks.markers] == [
         at for _, _, _, at, _ in want["markers"]]
     audio = next(t for t in back.tracks if t.kind == otio.schema.TrackKind.Audio)

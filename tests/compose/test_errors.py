@@ -136,15 +136,18 @@ def test_trim_out_of_range(manifest):
 
 def test_transition_too_long_for_video_handles(manifest):
     m = manifest()
-    # 1 s of head before inSec: the largest centred dissolve is 2 s.
+    # 1 s (25 frames) of head before inSec: the largest dissolve is 25 frames before the cut
+    # and 26 after it (⌊D/2⌋ before, the rest after), 51 frames.
     m["intent"]["sequence"].append({"itemId": "clip", "trim": {"inSec": 1, "outSec": 8},
                                     "transitionIn": {"type": "crossfade", "durationSec": 2.5}})
     err = fails(m)
     assert (err.code, err.field) == ("TRANSITION_TOO_LONG",
                                      "intent.sequence[2].transitionIn.durationSec")
-    assert err.allowed == "durationSec <= 2 s (50 frames)"
-    m["intent"]["sequence"][2]["transitionIn"]["durationSec"] = 2
+    assert err.allowed == "durationSec <= 2.04 s (51 frames)"
+    m["intent"]["sequence"][2]["transitionIn"]["durationSec"] = 2.04
     compose_otio(m)  # the largest allowed value is accepted
+    m["intent"]["sequence"][2]["transitionIn"]["durationSec"] = 2.08  # 52 frames: 26 + 26
+    assert fails(m).code == "TRANSITION_TOO_LONG"
 
 
 def test_transition_too_long_for_the_tail_of_the_outgoing_video(manifest):
@@ -163,7 +166,8 @@ def test_transition_too_long_without_any_handle(manifest):
                                     "transitionIn": {"type": "crossfade", "durationSec": 1}})
     err = fails(m)
     assert err.code == "TRANSITION_TOO_LONG"
-    assert "0 s" in (err.allowed or "")
+    # no head: only a one-frame dissolve fits (0 frames before the cut, 1 after)
+    assert err.allowed == "durationSec <= 0.04 s (1 frame)"
 
 
 def test_transition_too_long_for_short_stills(manifest):
@@ -174,9 +178,10 @@ def test_transition_too_long_for_short_stills(manifest):
                                {"itemId": "a", "durationSec": 1,
                                 "transitionIn": {"type": "crossfade", "durationSec": 1.2}}]
     err = fails(m)
-    # clip 1 lasts 25 frames, 13 of them already in the first dissolve: 12 left each side
+    # clip 1 lasts 25 frames, 13 of them already in the first dissolve (12 before its cut,
+    # 13 after): 12 left before the next cut, so 12 + 13 frames
     assert (err.field, err.allowed) == ("intent.sequence[2].transitionIn.durationSec",
-                                        "durationSec <= 0.96 s (24 frames)")
+                                        "durationSec <= 1 s (25 frames)")
 
 
 def test_track_overlap(manifest):

@@ -149,7 +149,12 @@ def test_every_time_is_a_whole_frame_at_the_project_rate(m):
         for child in t:
             if isinstance(child, otio.schema.Transition):
                 times = [child.in_offset, child.out_offset]
-                assert child.in_offset == child.out_offset
+                # the crossfade rounded as a duration; ⌊D/2⌋ before the cut, the rest after it
+                entry = m["intent"]["sequence"][child.metadata["postprod"]["sequenceIndex"]]
+                d = Fraction(repr(entry["transitionIn"]["durationSec"]))
+                frames = nearest(d * RATES[m["project"]["fps"]])
+                assert (child.in_offset.value, child.out_offset.value) == (
+                    frames // 2, frames - frames // 2)
             else:
                 times = [child.source_range.start_time, child.source_range.duration]
                 if isinstance(child, otio.schema.Clip) and child.media_reference.available_range:

@@ -12,12 +12,14 @@ from postprod.describe.evidence import analyze_image
 from postprod.describe.narration import (
     assign_cues,
     lead_mentions,
+    opener_scores,
     paragraph_starts,
     segment,
     split_sentences,
     split_units,
     start_evidence,
 )
+from postprod.describe.narration_matching import text_keywords
 from postprod.describe.onscreen_text import find_text_lines
 from postprod.research.describe_bench import at_sentence_start, photo_rgb
 from postprod.research.long_storyboards import (
@@ -45,8 +47,20 @@ def test_light_captions_on_a_band_and_over_a_photo_are_read() -> None:
         assert ev.text.casefold().split() == image.caption.casefold().split()
 
 
+def test_an_outlined_title_over_dark_and_light_parts_of_a_photo_is_read() -> None:
+    # the title crosses a dark suit and a light sky: no one ground around the letters
+    image = StoryImage("lagoon", "astronaut", "Crossing the Lagoon", "overlay")
+    assert analyze_image(render_image(image)).text == "Crossing the Lagoon"
+
+
+def test_small_serif_type_on_a_card_is_read_letter_for_letter() -> None:
+    image = StoryImage("bandstand", "coffee", "Sunday at the Bandstand", "card")
+    assert analyze_image(render_image(image)).text == "Sunday at the Bandstand"
+
+
 def test_photos_without_text_start_no_ocr() -> None:
-    for name in ("grass", "brick", "coffee", "chelsea", "hubble_deep_field"):
+    for name in ("grass", "brick", "coffee", "chelsea", "hubble_deep_field", "coins",
+                 "stereo_motorcycle", "astronaut"):
         assert find_text_lines(photo_rgb(name)) == [], name
     ev = analyze_image(photo_rgb("grass"))
     assert not ev.ocr_ran and ev.text == ""
@@ -95,6 +109,30 @@ def test_the_next_subjects_first_mention_moves_the_start_back() -> None:
     mentions[0, 0] = mentions[0, 1] = 1.0
     mentions[1, 1] = 0.5
     assert lead_mentions(mentions, para)[1, 1] == 0.0
+
+
+def test_a_mention_deep_in_a_paragraph_does_not_pull_the_next_start_into_it() -> None:
+    # scene 1's subject is named in the last sentence of paragraph 0 (units 0-4), which
+    # leads into paragraph 1 (units 5-6), where its passage opens
+    para = np.array([True, False, False, False, False, True, False])
+    mentions = np.zeros((2, 7))
+    mentions[1, 4] = 1.0
+    assert lead_mentions(mentions, para)[1].tolist() == [0.0] * 7
+    mentions[1, 1] = 1.0  # named in the paragraph's opening, it may open the passage there
+    assert lead_mentions(mentions, para)[1, 1] == 1.0
+
+
+def test_caption_words_that_name_nothing_are_not_keywords() -> None:
+    assert text_keywords("Twenty Thousand Pounds") == ("pounds",)
+    assert text_keywords("Across the Indian Ocean") == ("indian", "ocean")
+    assert text_keywords("Toward the Moon") == ("moon",)
+
+
+def test_an_expletive_it_fronting_a_time_is_a_transition() -> None:
+    assert opener_scores(["It was late in the evening when we moored.",
+                          "It was at this moment that a telegram arrived.",
+                          "It was a large tabby tom.", "It had not reached the moon.",
+                          "Weeks later, the moon rose."]) == [1.0, 1.0, -1.0, -1.0, 1.0]
 
 
 def test_an_exclamation_inside_a_sentence_does_not_end_it() -> None:

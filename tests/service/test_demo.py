@@ -126,7 +126,7 @@ def test_demo_operations_are_tagged_demo_and_need_the_token(demo_server) -> None
 
 
 def test_demo_scene_ids_stay_unique_for_repeated_images() -> None:
-    from postprod.service.app import _demo_scene_ids
+    from postprod.service.demo import demo_scene_ids as _demo_scene_ids
 
     assert _demo_scene_ids(["01_astronaut.jpg", "05_cat.jpg"]) == ["astronaut", "cat"]
     ids = _demo_scene_ids(["01_astronaut.jpg"] * 5)

@@ -18,14 +18,8 @@ from postprod.contract.errors import (
     InvalidApiKey,
     RateLimited,
 )
-from postprod.service.ledger import (
-    DAY_MS,
-    FREE_RATE_LIMIT,
-    KEY_PREFIX,
-    Ledger,
-    RateLimit,
-    hash_key,
-)
+from postprod.service.ledger import KEY_PREFIX, Ledger, hash_key
+from postprod.service.ratelimit import DAY_MS, FREE_RATE_LIMIT, RateLimit, RateLimiter
 
 
 @pytest.fixture()
@@ -176,15 +170,15 @@ def test_concurrent_debits_from_threads_never_overdraw(led: Ledger) -> None:
 def test_free_quota_two_per_minute_sliding(led: Ledger) -> None:
     kid = led.create_key(tier="free", credits=0).info.key_id
     t = 1_800_000_000_000
-    led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t)
-    led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 10_000)
+    RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t)
+    RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 10_000)
     with pytest.raises(RateLimited) as exc:
-        led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 20_000)
+        RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 20_000)
     assert exc.value.retry_after_s == 40  # the first request leaves the window at t + 60 s
     # A refused request is not counted: one second after the first leaves, one slot is free.
-    led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 60_001)
+    RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 60_001)
     with pytest.raises(RateLimited) as exc:
-        led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 60_002)
+        RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + 60_002)
     assert exc.value.retry_after_s == 10
 
 
@@ -192,13 +186,13 @@ def test_free_quota_twenty_per_day(led: Ledger) -> None:
     kid = led.create_key(tier="free", credits=0).info.key_id
     t0 = 1_800_000_000_000
     for i in range(20):  # every 5 minutes: the minute quota never bites
-        led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t0 + i * 300_000)
+        RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t0 + i * 300_000)
     last = t0 + 19 * 300_000
     with pytest.raises(RateLimited) as exc:
-        led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=last + 300_000)
+        RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=last + 300_000)
     assert exc.value.retry_after_s == (t0 + DAY_MS - (last + 300_000)) // 1000
     assert "20 per day" in exc.value.message
-    led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t0 + DAY_MS + 1)
+    RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t0 + DAY_MS + 1)
 
 
 def test_quota_is_per_key_and_paid_default_is_unlimited(led: Ledger) -> None:
@@ -206,15 +200,15 @@ def test_quota_is_per_key_and_paid_default_is_unlimited(led: Ledger) -> None:
     b = led.create_key(tier="free", credits=0).info.key_id
     t = 1_800_000_000_000
     for kid in (a, a, b, b):
-        led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t)
+        RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t)
     paid = led.create_key(tier="enterprise", credits=0).info.key_id
     for i in range(50):
-        led.admit(paid, limit=RateLimit(), at_ms=t + i)
+        RateLimiter(led.db).admit(paid, limit=RateLimit(), at_ms=t + i)
     configured = RateLimit(per_minute=3)
     for i in range(3):
-        led.admit(paid, limit=configured, at_ms=t + 100 + i)
+        RateLimiter(led.db).admit(paid, limit=configured, at_ms=t + 100 + i)
     with pytest.raises(RateLimited):
-        led.admit(paid, limit=configured, at_ms=t + 200)
+        RateLimiter(led.db).admit(paid, limit=configured, at_ms=t + 200)
 
 
 def test_concurrent_admits_never_exceed_the_quota(led: Ledger) -> None:
@@ -227,7 +221,7 @@ def test_concurrent_admits_never_exceed_the_quota(led: Ledger) -> None:
     def one(i: int) -> None:
         start.wait()
         try:
-            led.admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + i)
+            RateLimiter(led.db).admit(kid, limit=FREE_RATE_LIMIT, at_ms=t + i)
             admitted.append(i)
         except RateLimited:
             refused.append(i)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -136,9 +138,13 @@ if composed:
         crossfade_sec=float(crossfade), for_bundle=True)
     files = {k: state[k] for k in ("scenes", "narration", "music")}
     tier_now = tier()
-    show_preview(composed, timestamps=edited, source=None if bundle_manifest is None else (
-        lambda: steps.preview_timeline(files, bundle_manifest, tier=tier_now,
-                                       store=session.store_root() / "previews" / "media")))
+
+    def preview_source(ready: ComposeRequest) -> Callable[[], Any]:
+        return lambda: steps.preview_timeline(files, ready, tier=tier_now,
+                                              store=session.store_root() / "previews" / "media")
+
+    show_preview(composed, timestamps=edited,
+                 source=None if bundle_manifest is None else preview_source(bundle_manifest))
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     d1.download_button(f"Download {composed['file_name']}", data=composed["otio_json"],
@@ -168,9 +174,10 @@ if composed:
                "anywhere and open the timeline.")
     if bundle_manifest is not None:
         stem_b = composed["file_name"].rsplit(".", 1)[0]
+        for_bundle: ComposeRequest = bundle_manifest
         st.download_button(
             "Download the bundle (.zip)", key="download_bundle", type="primary", icon="📦",
-            data=lambda: steps.build_bundle(files, bundle_manifest, tier=tier_now).data,
+            data=lambda: steps.build_bundle(files, for_bundle, tier=tier_now).data,
             file_name=f"{stem_b}.zip", mime="application/zip", on_click="ignore")
     with st.expander("Compose manifest (JSON, for the API)"):
         st.json(composed["manifest"], expanded=False)

@@ -8,13 +8,13 @@ path through the phrase, each frame counted relative to the best free phoneme at
 phoneme. Scored at each candidate sentence onset, the best-explained onset wins, and the gap to
 the runner-up says how sure that is.
 
-The weights ship inside the ``hama`` wheel (pinned); their SHA-256 is checked before they are
-loaded, so a changed wheel fails loudly instead of changing results.
+The weights ship inside the ``hama`` wheel (pinned); their SHA-256 (`models.weights.WEIGHTS`) is
+checked before they are loaded, so a changed wheel fails loudly (``ENGINE_UNAVAILABLE``) instead
+of changing results.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..contract.errors import EngineUnavailable
 from ..media.audio import SAMPLE_RATE
+from ..models.weights import WEIGHTS, verify
 
 FRAME_SEC = 0.02
 """Phoneme recogniser frame step, seconds."""
@@ -30,36 +32,29 @@ FRAME_SEC = 0.02
 MAX_CHUNK_SEC = 18.0
 """Longest audio fed to the phoneme recogniser at once, seconds (it fails beyond ≈ 20 s)."""
 
-ASSET_SHA256 = {
-    "asr_waveform.hama": "a9fcfe73e179ca48e399cd76a90a6b3e1887bf5037ecc52b778d13a149563328",
-    "encoder.hama": "ae527c1aa758cd1b038c63d4d768d05313adce7c50706c5366600ab4f4ef8d75",
-    "decoder_step.hama": "9ac34717f88b7bed2ef84a779b6fda1ec24b0b88d37bb813631493116581369d",
-    "g2p_vocab.json": "520d19e4e6ae58658eed53594e0feab8ea8e1b4b04a7746e25e50c16c29b91bf",
-}
-"""SHA-256 of the hama 1.7.0 weights this module was measured with."""
+HAMA_WEIGHTS = tuple(name for name in WEIGHTS if name.startswith("hama/"))
+"""The hama 1.7.0 files this module was measured with (their hashes: `WEIGHTS`)."""
 
 _LOCK = threading.Lock()
 
 
-class AcousticModelError(RuntimeError):
-    """The phoneme recogniser's weights are missing or not the ones pinned."""
-
-
 @lru_cache(maxsize=1)
 def _models() -> tuple[Any, Any]:
-    """(ASRModel, G2PModel) of hama, after checking every weight file's SHA-256."""
+    """(ASRModel, G2PModel) of hama, after checking every weight file's SHA-256.
+
+    Raises:
+        EngineUnavailable: hama is missing or a weight file differs from the pinned one.
+    """
     try:
         from importlib import resources
 
         import hama
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise AcousticModelError("the phoneme recogniser (package hama) is not installed") from exc
+        raise EngineUnavailable("the phoneme recogniser (package hama) is not installed",
+                                allowed="reinstall hama 1.7.0") from exc
     assets = resources.files("hama.assets")
-    for name, digest in ASSET_SHA256.items():
-        got = hashlib.sha256(assets.joinpath(name).read_bytes()).hexdigest()
-        if got != digest:
-            raise AcousticModelError(
-                f"hama weight {name} has SHA-256 {got}, expected {digest} (hama 1.7.0)")
+    for name in HAMA_WEIGHTS:
+        verify(name, str(assets.joinpath(name.split("/", 1)[1])))
     return hama.ASRModel(), hama.G2PModel()
 
 
@@ -220,5 +215,5 @@ def score_onsets(post: Posteriors, tokens: list[int], onsets: list[float], *,
     return [spot_phrase(post, tokens, start_lo=t - before, start_hi=t + after) for t in onsets]
 
 
-__all__ = ["AcousticModelError", "Posteriors", "Spot", "phonemes", "posteriors",
+__all__ = ["HAMA_WEIGHTS", "Posteriors", "Spot", "phonemes", "posteriors",
            "score_onsets", "spot_phrase"]

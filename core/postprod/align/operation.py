@@ -10,10 +10,18 @@ from typing import Any
 import numpy as np
 
 from ..contract.common import new_request_id, parse_model
-from ..contract.errors import AudioEmpty, DuplicateId, PayloadTooLarge, PostprodError, collect
+from ..contract.errors import (
+    AudioEmpty,
+    DuplicateId,
+    PayloadTooLarge,
+    PostprodError,
+    collect,
+    one_of,
+)
 from ..contract.limits import Tier, check_max, limits_for
 from ..contract.pricing import duration_ms_for_price, timestamps_price
 from ..contract.timestamps import (
+    BASES,
     SceneStart,
     TimestampsData,
     TimestampsMeta,
@@ -262,7 +270,7 @@ def build_response(placement: Placement, request: TimestampsRequest, *, duration
         transitions.append(Transition(
             from_scene_id=ids[i - 1], to_scene_id=ids[i], at_ms=offset + at,
             window=Window(start_ms=offset + lo, end_ms=offset + hi),
-            confidence=p.confidence, basis=p.basis))  # type: ignore[arg-type]
+            confidence=p.confidence, basis=one_of(p.basis, BASES, field="basis")))
     return TimestampsResponse(
         data=TimestampsData(scenes=scenes, transitions=transitions,
                             warnings=list(placement.warnings)),

@@ -4,6 +4,7 @@ hold more than one chunk's features in memory."""
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,11 +137,25 @@ MIN_SPEECH_SEC = 0.5
 """Less speech than this (voice activity, whole file) counts as no speech at all."""
 
 
+def verify_vad_weights() -> None:
+    """Check the Silero VAD file faster-whisper loads against its SHA-256 (once per process).
+
+    Raises:
+        EngineUnavailable: the file differs from the one shipped with faster-whisper 1.2.1.
+    """
+    from faster_whisper.utils import get_assets_path
+
+    from ..models.weights import verify
+
+    verify("silero-vad/silero_vad_v6.onnx", os.path.join(get_assets_path(), "silero_vad_v6.onnx"))
+
+
 def speech_seconds(samples: np.ndarray) -> float:
     """Seconds of voice activity in ``samples`` (16 kHz mono float32), by the Silero VAD that
     ships inside faster-whisper (about 1 % of real time on one core)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+    verify_vad_weights()
     spans = get_speech_timestamps(samples, VadOptions())
     return sum(int(s["end"]) - int(s["start"]) for s in spans) / SAMPLE_RATE
 
@@ -281,6 +296,8 @@ def transcribe_words(
     opts = options or TranscribeOptions()
     lang = check_language(language, model=model)
     whisper = load_whisper(model, cpu_threads=opts.cpu_threads)
+    if opts.vad_filter:
+        verify_vad_weights()
     duration = len(samples) / SAMPLE_RATE
     t0 = time.perf_counter()
     words: list[Word] = []

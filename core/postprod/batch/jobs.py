@@ -122,8 +122,8 @@ def timestamps_job(*, id: str, audio: str | Path, metadata: Mapping[str, Any] | 
     _check_options(opts)
     audio_path = _resolve(audio, base)
     is_path = isinstance(metadata, str | Path)
-    meta: Mapping[str, Any] | str = (_resolve(metadata, base) if is_path  # type: ignore[arg-type]
-                                     else dict(metadata))  # type: ignore[arg-type]
+    meta: Mapping[str, Any] | str = (_resolve(metadata, base) if isinstance(metadata, str | Path)
+                                     else dict(metadata))
     seconds = _audio_seconds(audio_path)
     return Job(id=id, operation="timestamps", audio=audio_path, metadata=meta,
                metadata_is_path=is_path, request_id=request_id, options=opts,
@@ -141,10 +141,10 @@ def describe_job(*, id: str, images: Iterable[str | Path],
     meta: Mapping[str, Any] | str | None
     if metadata is None:
         meta = None
-    elif is_path:
-        meta = _resolve(metadata, base)  # type: ignore[arg-type]
+    elif isinstance(metadata, str | Path):
+        meta = _resolve(metadata, base)
     else:
-        meta = dict(metadata)  # type: ignore[arg-type]
+        meta = dict(metadata)
     return Job(id=id, operation="describe", images=paths, metadata=meta, metadata_is_path=is_path,
                request_id=request_id, weight=DESCRIBE_WEIGHT_PER_IMAGE * len(paths))
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..contract.errors import EngineUnavailable
+from ..extras import install_hint
 from ..models.whisper import available_cpu_threads
 from .jobs import Job
 from .queue import BatchEvent, EventCallback, JobQueue
@@ -43,8 +44,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
-        raise EngineUnavailable("Ray is not installed",
-                                allowed="pip install 'postprod-workbench[ray]'") from exc
+        raise EngineUnavailable("Ray is not installed", allowed=install_hint(["ray"])) from exc
     return ray
 
 

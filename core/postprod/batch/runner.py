@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..contract.errors import DuplicateId, ValidationFailed
-from ..contract.limits import TIERS
+from ..contract.errors import DuplicateId
+from ..contract.limits import as_tier
+from ..extras import require_extra
 from ..models.whisper import available_cpu_threads
 from .jobs import Job
 from .queue import BatchEvent, EventCallback, JobQueue
@@ -166,11 +167,13 @@ def run(jobs: Iterable[Job], *, out_dir: str | Path, tier: str = "enterprise",
     Raises:
         DuplicateId: two jobs with one id.
         ValidationFailed: an unknown tier.
-        EngineUnavailable: Ray is asked for but not installed or not reachable.
+        EngineUnavailable: Ray is asked for but not installed or not reachable; a memory
+            limit without psutil (the `batch` extra).
     """
     t0 = time.perf_counter()
-    if tier not in TIERS:
-        raise ValidationFailed(f"unknown tier {tier!r}", field="tier", allowed=", ".join(TIERS))
+    checked_tier = as_tier(tier)
+    if memory_limit_mb is not None:
+        require_extra("batch", purpose="a batch with a worker memory limit")
     job_list = list(jobs)
     _check_unique(job_list)
     out = Path(out_dir)
@@ -234,8 +237,8 @@ def run(jobs: Iterable[Job], *, out_dir: str | Path, tier: str = "enterprise",
     backend_name = "local" if ray is None else "ray"
     if to_run:
         settings = WorkerSettings(
-            operations=tuple(sorted({j.operation for j in to_run})),  # type: ignore[arg-type]
-            tier=tier, model=model,
+            operations=tuple(sorted({j.operation for j in to_run})),
+            tier=checked_tier, model=model,
             calibration_file=str(calibration_file) if calibration_file else None,
             captioner_dir=str(captioner_dir) if captioner_dir else None,
             cpu_threads=_threads(threads_per_worker, workers, ray=ray),

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..contract.common import new_request_id
 from ..contract.errors import InternalError, PostprodError, ValidationFailed
+from ..contract.limits import Tier
 from .jobs import Job, Operation, envelope_text, result_text
 
 MEMORY_EXIT_CODE = 75
@@ -36,7 +37,7 @@ class WorkerSettings:
     """
 
     operations: tuple[Operation, ...] = ("timestamps",)
-    tier: str = "enterprise"
+    tier: Tier = "enterprise"
     model: str = "base"
     calibration_file: str | None = None
     captioner_dir: str | None = None
@@ -153,7 +154,7 @@ def run_operation(job: Job, settings: WorkerSettings, *, request_id: str
         if job.options:
             opts = replace(opts, **dict(job.options))
         response = scene_timestamps(Path(str(job.audio)), meta_ts,
-                                    tier=settings.tier,  # type: ignore[arg-type]
+                                    tier=settings.tier,
                                     model=settings.model, options=opts,
                                     request_id=request_id)
         return response.to_json_data(), response.meta.audio_duration_ms / 1000
@@ -162,7 +163,7 @@ def run_operation(job: Job, settings: WorkerSettings, *, request_id: str
     meta_d: Any = (_read_metadata(str(job.metadata), text=False) if job.metadata_is_path
                    else job.metadata)
     described = describe_scenes([Path(p) for p in job.images], meta_d,
-                                tier=settings.tier,  # type: ignore[arg-type]
+                                tier=settings.tier,
                                 captioner=settings.captioner_dir, request_id=request_id)
     return described.to_json_data(), None
 

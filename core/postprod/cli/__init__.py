@@ -10,15 +10,17 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from ..contract import PostprodError, new_request_id
 from ..contract.errors import InternalError, ValidationFailed
+from ..extras import missing_extra_error
 from ..progress import Progress
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TIER_OPTION = click.option(
     "--tier", type=click.Choice(["free", "premium", "enterprise"]), default="enterprise",
@@ -30,11 +32,11 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def contract_errors(func: F) -> F:
+def contract_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn `PostprodError` into the envelope on stderr + exit 2; anything else into exit 1."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         request_id = new_request_id()
         try:
             return func(*args, **kwargs)
@@ -44,12 +46,19 @@ def contract_errors(func: F) -> F:
             sys.exit(1 if isinstance(exc, InternalError) else 2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except ModuleNotFoundError as exc:  # an optional part that is not installed
+            missing = missing_extra_error(exc)
+            if missing is None:
+                raise
+            click.echo(json.dumps(missing.envelope_dict(request_id), ensure_ascii=False,
+                                  indent=2), err=True)
+            sys.exit(2)
         except Exception as exc:  # a bug: say so briefly, no stack trace for users
             err = InternalError(f"internal error ({type(exc).__name__}); request {request_id}")
             click.echo(json.dumps(err.envelope_dict(request_id), indent=2), err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @contextmanager
@@ -75,17 +84,31 @@ def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
         bar.close()
 
 
+def _envelope_exit(err: PostprodError) -> None:
+    """Print ``err``'s envelope on stderr and exit 2 (1 for an internal error)."""
+    request_id = new_request_id()
+    click.echo(json.dumps(err.envelope_dict(request_id), ensure_ascii=False, indent=2), err=True)
+    sys.exit(1 if isinstance(err, InternalError) else 2)
+
+
 class EnvelopeGroup(click.Group):
     """The `postprod` group: a wrong option or argument is a `VALIDATION_ERROR` envelope on
     stderr with exit 2, like every other bad input (no usage text in its place)."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
+        except ModuleNotFoundError as exc:  # a command of an extra that is not installed
+            missing = missing_extra_error(exc)
+            if missing is None:
+                raise
+            _envelope_exit(missing)
+        except PostprodError as exc:  # raised by a command without `contract_errors`
+            _envelope_exit(exc)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `postprod`: the help
             click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
             sys.exit(2)
@@ -132,6 +155,7 @@ from . import (  # noqa: E402
     batch_cmd,
     compose_cmd,
     describe_cmd,
+    models_cmd,
     notebooks_cmd,
     render_cmd,
     service_cmd,
@@ -140,6 +164,6 @@ from . import (  # noqa: E402
 )
 
 __all__ = [
-    "batch_cmd", "compose_cmd", "describe_cmd", "notebooks_cmd", "render_cmd", "service_cmd",
-    "timestamps_cmd", "workbench_cmd",
+    "batch_cmd", "compose_cmd", "describe_cmd", "models_cmd", "notebooks_cmd", "render_cmd",
+    "service_cmd", "timestamps_cmd", "workbench_cmd",
 ]

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from ..contract.common import parse_json_text, read_json_bytes
-from ..contract.errors import ValidationFailed
+from ..contract.errors import ValidationFailed, one_of
+from ..contract.limits import as_tier
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price
 
 
@@ -61,7 +62,7 @@ def compose_command(manifest: str, response_format: str | None, export_kinds: tu
         raise ValidationFailed("--out takes one file and --out-dir needs --export",
                                field="--out", allowed="one --out, or --export KIND per --out")
     out_path = out_paths[0] if out_paths else None
-    result = compose_otio(data, tier=tier)  # type: ignore[arg-type]
+    result = compose_otio(data, tier=as_tier(tier))
     if result.response.meta.response_format == "json":
         text = json.dumps(result.response.to_json_data(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -79,7 +80,7 @@ def _write_exports(data: Any, kinds: tuple[str, ...], out_paths: tuple[Path, ...
                    out_dir: Path | None, tier: str) -> None:
     """Compose once and write each requested export to its --out (or --out-dir, or stdout)."""
     from ..compose import compose_otio, slugify
-    from ..compose.exports import build_export
+    from ..compose.exports import EXPORT_KINDS, build_export
 
     if out_paths and len(out_paths) != len(kinds):
         raise ValidationFailed(
@@ -88,12 +89,13 @@ def _write_exports(data: Any, kinds: tuple[str, ...], out_paths: tuple[Path, ...
     if not out_paths and out_dir is None and len(kinds) > 1:
         raise ValidationFailed("several exports cannot share stdout", field="--out",
                                allowed="one --out per --export, or --out-dir DIR")
-    result = compose_otio(data, tier=tier, with_exports=False)  # type: ignore[arg-type]
+    result = compose_otio(data, tier=as_tier(tier), with_exports=False)
     plan = result.plan
     assert plan is not None
     slug = slugify(plan.request.project.name)
     for n, kind in enumerate(kinds):
-        file, warnings = build_export(kind, result.timeline, plan, slug=slug)  # type: ignore[arg-type]
+        file, warnings = build_export(one_of(kind, EXPORT_KINDS, field="--export"),
+                                      result.timeline, plan, slug=slug)
         if file is None:
             raise ValidationFailed(warnings[0].message, field="project.fps",
                                    allowed=warnings[0].message.split(": it carries ")[1]
@@ -119,7 +121,7 @@ def price_compose_command(manifest: str, tier: str) -> None:
     """Credits MANIFEST.json would cost (full validation, no OTIO written)."""
     from ..compose import quote_compose
 
-    emit_json({"cost": quote_compose(_read_manifest(manifest), tier=tier)})  # type: ignore[arg-type]
+    emit_json({"cost": quote_compose(_read_manifest(manifest), tier=as_tier(tier))})
 
 
 @bench.command("compose")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..contract.common import read_json_bytes
+from ..contract.limits import as_tier
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
 
 _IMAGES = click.argument("images", nargs=-1, required=True,
@@ -32,9 +33,9 @@ def describe_command(images: tuple[Path, ...], metadata: Path | None, tier: str,
 
     meta = read_json_bytes(metadata, field="metadata") if metadata else None
     # Request errors before the progress bar opens, so stderr holds the envelope alone.
-    quote_describe(list(images), meta, tier=tier)  # type: ignore[arg-type]
+    quote_describe(list(images), meta, tier=as_tier(tier))
     with progress_bar("describe") as on_progress:
-        response = describe_scenes(list(images), meta, tier=tier,  # type: ignore[arg-type]
+        response = describe_scenes(list(images), meta, tier=as_tier(tier),
                                    captioner=captioner_dir, progress=on_progress)
     emit_json(response.to_json_data())
 
@@ -49,7 +50,7 @@ def price_describe_command(images: tuple[Path, ...], metadata: Path | None, tier
     from ..describe import quote_describe
 
     meta = read_json_bytes(metadata, field="metadata") if metadata else None
-    emit_json({"cost": quote_describe(list(images), meta, tier=tier)})  # type: ignore[arg-type]
+    emit_json({"cost": quote_describe(list(images), meta, tier=as_tier(tier))})
 
 
 @bench.command("describe")

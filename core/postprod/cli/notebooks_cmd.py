@@ -88,12 +88,9 @@ def notebooks_command(directory: Path, port: int, no_browser: bool, copy_only: b
         click.echo(f"kept   {nb} (already there: yours)", err=True)
     if copy_only:
         return
-    try:
-        import jupyterlab  # noqa: F401
-    except ModuleNotFoundError:
-        raise click.ClickException(
-            "JupyterLab is not installed: pip install -e '.[notebooks]' "
-            "(scripts/setup.sh installs it)") from None
+    from ..extras import require_extra
+
+    require_extra("notebooks", purpose="`postprod notebooks` (JupyterLab)")
     cmd = jupyterlab_command(root=directory.resolve(), port=port, open_browser=not no_browser)
     click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab  (Ctrl+C stops it)", err=True)
     if os.name == "posix":

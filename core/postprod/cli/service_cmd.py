@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..contract.limits import as_tier
 from . import bench, contract_errors, emit_json, main
+
+if TYPE_CHECKING:
+    from ..service.ledger import Ledger
 
 DB_OPTION = click.option(
     "--db", "db_url", default=None, metavar="URL",
@@ -16,8 +21,9 @@ DB_OPTION = click.option(
          "~/.local/share/postprod).")
 
 
-def _ledger(db_url: str | None):  # -> Ledger (import kept lazy for a fast CLI)
-    from ..service.ledger import Ledger, default_db_url
+def _ledger(db_url: str | None) -> Ledger:
+    from ..service.ledger import Ledger  # lazy: a fast CLI
+    from ..service.settings import default_db_url
 
     return Ledger(db_url or default_db_url())
 
@@ -43,17 +49,21 @@ def serve(host: str, port: int, db_url: str | None, model: str | None, workers: 
           no_warm_up: bool, paid_per_minute: int | None, paid_per_day: int | None,
           log_level: str) -> None:
     """Serve the HTTP API (OpenAPI at /postproduction/v1/openapi.json, docs at .../docs)."""
+    from ..extras import require_extra
+
+    require_extra("service", purpose="`postprod serve` (the HTTP service)")
     import uvicorn
 
-    from ..service.ledger import Ledger, RateLimit, default_db_url
-    from ..service.settings import ServiceSettings
+    from ..service.ledger import Ledger
+    from ..service.settings import ServiceSettings, SettingsError
 
-    settings = ServiceSettings(
-        db_url=db_url or default_db_url(),
-        whisper_model=model or os.environ.get("POSTPROD_WHISPER_MODEL") or "base",
-        warm_up=not no_warm_up,
-        paid_rate_limit=RateLimit(per_minute=paid_per_minute, per_day=paid_per_day))
-    Ledger(settings.db_url).close()  # create the tables once, before workers race to
+    options = {"db_url": db_url, "whisper_model": model, "warm_up": False if no_warm_up else None,
+               "paid_rate_per_minute": paid_per_minute, "paid_rate_per_day": paid_per_day}
+    try:  # the options given, else POSTPROD_* variables, else the defaults
+        settings = ServiceSettings(**{k: v for k, v in options.items() if v is not None})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    Ledger(settings.db_url).close()  # upgrade the schema once, before the workers start
     os.environ.update(settings.to_env())
     uvicorn.run("postprod.service.app:create_app_from_env", factory=True, host=host,
                 port=port, workers=workers, log_level=log_level)
@@ -83,7 +93,7 @@ def keys_create(tier: str, credits: int, days: float, label: str | None,
     """Make a key and print it ONCE (only its hash is stored)."""
     ledger = _ledger(db_url)
     try:
-        created = ledger.create_key(tier=tier, credits=credits, days=days,  # type: ignore[arg-type]
+        created = ledger.create_key(tier=as_tier(tier), credits=credits, days=days,
                                     label=label)
     finally:
         ledger.close()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..contract.common import read_json_bytes
+from ..contract.limits import as_tier
 
 if TYPE_CHECKING:
     from ..align import AlignOptions
@@ -90,7 +91,7 @@ def timestamps_command(audio: Path, metadata: Path, tier: str, model: str,
     if calibration is not None:
         opts = replace(opts, calibration_file=str(calibration))
     with progress_bar("timestamps") as on_progress:
-        response = scene_timestamps(audio, _metadata(metadata), tier=tier,  # type: ignore[arg-type]
+        response = scene_timestamps(audio, _metadata(metadata), tier=as_tier(tier),
                                     model=model, options=opts, progress=on_progress)
     emit_json(response.to_json_data())
 
@@ -105,7 +106,7 @@ def price_timestamps_command(audio: Path, metadata: Path, tier: str) -> None:
     """Credits Scene Timestamps would cost for AUDIO + metadata (no model runs)."""
     from ..align import quote_timestamps
 
-    emit_json({"cost": quote_timestamps(audio, _metadata(metadata), tier=tier)})  # type: ignore[arg-type]
+    emit_json({"cost": quote_timestamps(audio, _metadata(metadata), tier=as_tier(tier))})
 
 
 @bench.command("timestamps")

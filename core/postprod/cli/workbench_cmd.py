@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..extras import require_extra
 from . import main
 
 PROJECT_DIR_ENV = "POSTPROD_PROJECT_DIR"
@@ -44,6 +45,7 @@ def workbench_command(project_dir: Path | None, port: int) -> None:
     music*.wav) that "Open the sample project" copies into a new project, never writing into
     it. Default: the repository's sample_media/ as the sample.
     """
+    require_extra("workbench", purpose="`postprod workbench`")
     app = workbench_app_path()
     if not app.is_file():
         raise click.ClickException(f"workbench entry script not found: {app} "

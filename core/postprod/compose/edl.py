@@ -91,7 +91,7 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
     root_path = plan.request.folder.media_root_path
     reels = Reels()
     video = plan.tracks[0]
-    by_cut = {t.cut: t.half for t in video.transitions}
+    by_cut = {t.cut: t for t in video.transitions}
     markers = sorted(plan.markers, key=lambda m: m.at)
     lines = [f"TITLE: {ascii_text(plan.request.project.name)[:70] or 'TIMELINE'}",
              "FCM: NON-DROP FRAME", ""]
@@ -113,18 +113,20 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
     clips = video.clips
     for n, clip in enumerate(clips):
         num = n + 1
-        head = by_cut.get(clip.start, 0) if n else 0
+        into = by_cut.get(clip.start) if n else None
+        head = into.in_offset if into is not None else 0  # the dissolve starts head frames early
         nxt = clips[n + 1] if n + 1 < len(clips) else None
-        tail = by_cut.get(nxt.start, 0) if nxt is not None else 0
+        out_of = by_cut.get(nxt.start) if nxt is not None else None
+        tail = out_of.in_offset if out_of is not None else 0  # the next dissolve starts here
         rec_in, rec_out = clip.start - head, clip.end - tail
         src_in = clip.source_start - head
         src_out = src_in + (rec_out - rec_in)
         name = ascii_text(file_name(clip.item.path))
-        if head:
+        if into is not None:
             prev = clips[n - 1]
             at = prev.source_start + prev.duration - head  # the outgoing clip at the dissolve
             lines.append(source_line(num, prev, "C", at, at, rec_in, rec_in))
-            lines.append(source_line(num, clip, f"D {2 * head:03d}", src_in, src_out,
+            lines.append(source_line(num, clip, f"D {into.duration:03d}", src_in, src_out,
                                      rec_in, rec_out))
             lines.append(f"* FROM CLIP NAME:  {ascii_text(file_name(prev.item.path))}")
             lines.append(f"* TO CLIP NAME:  {name}")

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from .edl import timecode
-from .plan import ClipPlan, MarkerPlan, TimelinePlan
+from .plan import ClipPlan, MarkerPlan, TimelinePlan, TransitionPlan
 from .timebase import nominal_fps
 from .urls import file_name, target_url
 
@@ -140,10 +140,10 @@ class _Writer:
             if kind == "audio":
                 _sub(link, "groupindex", 1)
 
-    def transition(self, track_el: Any, cut: int, half: int) -> None:
+    def transition(self, track_el: Any, transition: TransitionPlan) -> None:
         el = _sub(track_el, "transitionitem")
-        _sub(el, "start", cut - half)
-        _sub(el, "end", cut + half)
+        _sub(el, "start", transition.cut - transition.in_offset)
+        _sub(el, "end", transition.cut + transition.out_offset)
         _sub(el, "alignment", "center")
         self.rate(el)
         effect = _sub(el, "effect")
@@ -222,18 +222,21 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
         _sub(track_el, "outputchannelindex", 1)
     for marker in plan.markers:
         w.marker(seq, marker)
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    body: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body
 
 
-def _write_track(w: _Writer, track_el: Any, clips: Iterable[ClipPlan], transitions: Iterable[Any],
+def _write_track(w: _Writer, track_el: Any, clips: Iterable[ClipPlan],
+                 transitions: Iterable[TransitionPlan],
                  kind: str, pairs: dict[int, list[tuple[ClipPlan, str, int, int]]]) -> None:
     by_cut = {t.cut: t for t in transitions}
     ordered = list(clips)
     for n, clip in enumerate(ordered):
-        head = by_cut[clip.start].half if clip.start in by_cut and n else 0
+        into = by_cut.get(clip.start) if n else None
+        head = into.in_offset if into is not None else 0  # media before the in point
         nxt = ordered[n + 1] if n + 1 < len(ordered) else None
-        tail = by_cut[nxt.start].half if nxt is not None and nxt.start in by_cut else 0
-        if head:
-            w.transition(track_el, clip.start, head)
+        out_of = by_cut.get(nxt.start) if nxt is not None else None
+        tail = out_of.out_offset if out_of is not None else 0  # media after the out point
+        if into is not None:
+            w.transition(track_el, into)
         w.clipitem(track_el, clip, kind, head=head, tail=tail, links=pairs.get(id(clip), []))

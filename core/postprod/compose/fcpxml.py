@@ -38,7 +38,7 @@ class _Clock:
 
 
 def _frames(t: otio.opentime.RationalTime) -> int:
-    return round(t.value)
+    return round(float(t.value))
 
 
 def write_to_string(timeline: otio.schema.Timeline, *, start_frames: int = 0) -> str:
@@ -165,7 +165,7 @@ def write_to_string(timeline: otio.schema.Timeline, *, start_frames: int = 0) ->
     if uses_dissolve:
         etree.SubElement(resources, "effect", id=dissolve_id, name="Cross Dissolve",
                          uid=CROSS_DISSOLVE_UID)
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    body: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + body
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from .fcp7_xml import marker_comment
-from .plan import ClipPlan, TimelinePlan, TrackPlan
+from .plan import ClipPlan, TimelinePlan, TrackPlan, TransitionPlan
 from .timebase import nominal_fps
 from .urls import file_name, local_path
 
@@ -126,17 +126,21 @@ class _Bin:
         return self.ids[(clip.item.id, "video" if clip.item.kind == "image" else track_kind)]
 
 
-def _placements(track: TrackPlan) -> list[tuple[ClipPlan, int, int, int]]:
-    """(clip, playlist 0/1, head, tail): a clip a dissolve enters goes on the other playlist."""
-    by_cut = {t.cut: t.half for t in track.transitions}
-    out: list[tuple[ClipPlan, int, int, int]] = []
+def _placements(track: TrackPlan) -> list[tuple[ClipPlan, int, int, int, TransitionPlan | None]]:
+    """(clip, playlist 0/1, head, tail, dissolve into it): a clip a dissolve enters goes on
+    the other playlist; head/tail are the frames of media it plays before its in point and
+    after its out point."""
+    by_cut = {t.cut: t for t in track.transitions}
+    out: list[tuple[ClipPlan, int, int, int, TransitionPlan | None]] = []
     playlist = 0
     for n, clip in enumerate(track.clips):
-        head = by_cut.get(clip.start, 0) if n else 0
+        into = by_cut.get(clip.start) if n else None
+        head = into.in_offset if into is not None else 0
         nxt = track.clips[n + 1] if n + 1 < len(track.clips) else None
-        tail = by_cut.get(nxt.start, 0) if nxt is not None else 0
+        out_of = by_cut.get(nxt.start) if nxt is not None else None
+        tail = out_of.out_offset if out_of is not None else 0
         playlist = 1 - playlist if head else 0
-        out.append((clip, playlist, head, tail))
+        out.append((clip, playlist, head, tail, into))
     return out
 
 
@@ -226,7 +230,7 @@ def write_to_string(plan: TimelinePlan, *, start_frames: int = 0) -> str:
     final = _sub(root, "tractor", id="tractor_project", **{"in": 0, "out": last})
     _prop(final, "kdenlive:projectTractor", 1)  # the last service: what melt plays
     _sub(final, "track", producer=seq_uuid, **{"in": 0, "out": last})
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    body: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
@@ -236,7 +240,7 @@ def _track(root: Any, n: int, track: TrackPlan, media: _Bin, last: int) -> str:
     placed = _placements(track)
     playlists = [_sub(root, "playlist", id=f"playlist{2 * n + k}") for k in (0, 1)]
     cursors = [0, 0]
-    for clip, p, head, tail in placed:
+    for clip, p, head, tail, _ in placed:
         first, end = clip.start - head, clip.end + tail
         pl = playlists[p]
         if first > cursors[p]:
@@ -261,17 +265,19 @@ def _track(root: Any, n: int, track: TrackPlan, media: _Bin, last: int) -> str:
     hide = "video" if is_audio else "audio"
     for k in (0, 1):
         _sub(tractor, "track", hide=hide, producer=f"playlist{2 * n + k}")
-    for clip, p, head, _ in placed:
-        if not head:
+    for clip, p, _, _, into in placed:
+        if into is None:
             continue
         # Kdenlive plants a mix with out = in + duration (TrackModel::createMix)
         tr = _sub(tractor, "transition", id=f"mix{n}_{clip.start}",
-                  **{"in": clip.start - head, "out": clip.start + head})
+                  **{"in": clip.start - into.in_offset, "out": clip.start + into.out_offset})
         _prop(tr, "a_track", 0)
         _prop(tr, "b_track", 1)
         _prop(tr, "mlt_service", "mix" if is_audio else "luma")
         _prop(tr, "kdenlive_id", "mix" if is_audio else "luma")
-        _prop(tr, "kdenlive:mixcut", head)
+        # Kdenlive counts the mix's cut from its end: the frames after the cut (its own
+        # mixtest: a mix starting `first` frames before the cut has mixcut == `second`)
+        _prop(tr, "kdenlive:mixcut", into.out_offset)
         _prop(tr, "reverse", 1 if p == 0 else 0)
         if not is_audio:
             _prop(tr, "softness", 0)

@@ -42,6 +42,8 @@ MAX_LOOP_REPETITIONS = 2000
 fills the longest timeline)."""
 MAX_ROUNDING_WARNINGS = 20
 """Individual between-frames warnings listed before the rest are summed up in one."""
+DURATIONS = frozenset({"crossfade"})
+"""Rounded values that are lengths, not positions (their warning says so)."""
 
 
 @dataclass
@@ -78,11 +80,24 @@ class ClipPlan:
 
 @dataclass
 class TransitionPlan:
-    """A centred dissolve on the cut at frame ``cut``: ``half`` frames each side."""
+    """A dissolve centred on the cut at frame ``cut``.
+
+    Attributes:
+        cut: the incoming clip's first frame on the timeline.
+        in_offset: frames of the dissolve before the cut (⌊D/2⌋ for a D-frame dissolve).
+        out_offset: frames of the dissolve after the cut (D − ⌊D/2⌋: one more when D is odd).
+        sequence_index: the ``intent.sequence`` entry the dissolve leads into.
+    """
 
     cut: int
-    half: int
+    in_offset: int
+    out_offset: int
     sequence_index: int
+
+    @property
+    def duration(self) -> int:
+        """Length of the dissolve, frames."""
+        return self.in_offset + self.out_offset
 
 
 @dataclass
@@ -161,8 +176,12 @@ class _Problems:
             frames = seconds * rate
             shown.append(ResultWarning(
                 code="ROUNDED_TO_FRAME", field=field_path,
-                message=f"{field_path} puts the {what} at {float(seconds):g} s = "
-                        f"{float(frames):.3f} frames; rounded to frame {round_half_away(frames)}"))
+                message=(f"{field_path} makes the {what} {float(seconds):g} s = "
+                         f"{float(frames):.3f} frames long; rounded to "
+                         f"{round_half_away(frames)} frames") if what in DURATIONS else
+                        (f"{field_path} puts the {what} at {float(seconds):g} s = "
+                         f"{float(frames):.3f} frames; rounded to frame "
+                         f"{round_half_away(frames)}")))
         rest = self.rounded_count - len(shown)
         if rest > 0:
             shown.append(ResultWarning(
@@ -443,14 +462,33 @@ def _plan_video(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]
     return track
 
 
+def split_dissolve(frames: int) -> tuple[int, int]:
+    """A ``frames``-long centred dissolve as (frames before the cut, frames after it).
+
+    The contract's split: ⌊D/2⌋ before, D − ⌊D/2⌋ after (15 -> 7 + 8, 14 -> 7 + 7).
+    """
+    before = frames // 2
+    return before, frames - before
+
+
+def largest_dissolve(*, before_limit: int, after_limit: int) -> int:
+    """The longest dissolve, frames, whose split fits ``before_limit`` frames before the cut and
+    ``after_limit`` frames after it (0 when none fits)."""
+    before_limit, after_limit = max(0, before_limit), max(0, after_limit)
+    if after_limit > before_limit:
+        return 2 * before_limit + 1
+    return 2 * after_limit
+
+
 def _plan_transitions(request: ComposeRequest, track: TrackPlan, heads: list[int | None],
                       tails: list[int | None], rate: Fraction, problems: _Problems) -> None:
-    """Centred dissolves: ``half`` frames each side of the cut, within handles and clips."""
-    previous_half = 0
+    """Centred dissolves of the crossfade's duration rounded to whole frames as a duration,
+    split ⌊D/2⌋ before the cut and the rest after it, within handles and clips."""
+    previous_after = 0  # frames of the previous dissolve inside the clip before this cut
     for i, entry in enumerate(request.intent.sequence):
         t = entry.transition_in
         if i == 0 or t is None or t.type == "cut":
-            previous_half = 0
+            previous_after = 0
             continue
         at = f"intent.sequence[{i}].transitionIn.durationSec"
         assert t.duration_sec is not None
@@ -459,41 +497,47 @@ def _plan_transitions(request: ComposeRequest, track: TrackPlan, heads: list[int
             problems.add(ValidationFailed(
                 f"{at} ({t.duration_sec:g} s) is shorter than one frame at {float(rate):g} fps",
                 field=at, allowed=f">= 1 frame ({float(1 / rate):.4f} s)"))
-            previous_half = 0
+            previous_after = 0
             continue
-        half = round_half_away(d * rate / 2)
-        if half * 2 != d * rate:
-            problems.off_frame(field_path=at, seconds=d / 2, rate=rate,
-                               what="half of the crossfade")
+        frames = frames_at(d, rate)
+        problems.off_frame(field_path=at, seconds=d, rate=rate, what="crossfade")
+        in_offset, out_offset = split_dissolve(frames)
         before, after = track.clips[i - 1], track.clips[i]
-        limits: list[tuple[int, str]] = [
-            (before.duration - previous_half,
+        # (frames the dissolve may take before the cut, after it, why)
+        limits: list[tuple[int | None, int | None, str]] = [
+            (before.duration - previous_after, None,
              f"clip {i - 1} lasts {before.duration} frames"
-             + (f", {previous_half} of them already in a dissolve" if previous_half else "")),
-            (after.duration, f"clip {i} lasts {after.duration} frames"),
+             + (f", {previous_after} of them already in a dissolve" if previous_after else "")),
+            (None, after.duration, f"clip {i} lasts {after.duration} frames"),
         ]
         if tails[i - 1] is not None:
-            limits.append((tails[i - 1] or 0,
+            limits.append((None, tails[i - 1] or 0,
                            f"{before.item.id} has {tails[i - 1]} frames after its out point"))
         if heads[i] is not None:
-            limits.append((heads[i] or 0,
+            limits.append((heads[i] or 0, None,
                            f"{after.item.id} has {heads[i]} frames before its in point"))
-        max_half, reason = min(limits, key=lambda x: x[0])
-        max_half = max(0, max_half)
-        if half > max_half:
-            largest = Fraction(2 * max_half) / rate
-            shown = f"{_floor_ms(largest)} s ({2 * max_half} frames)"
+        broken = [(b, a, why) for b, a, why in limits
+                  if (b is not None and in_offset > b) or (a is not None and out_offset > a)]
+        if broken:
+            before_limit = min(b for b, _, _ in limits if b is not None)
+            after_limit = min(a for _, a, _ in limits if a is not None)
+            largest_frames = largest_dissolve(before_limit=before_limit,
+                                              after_limit=after_limit)
+            shown = (f"{_floor_ms(Fraction(largest_frames) / rate)} s ({largest_frames} "
+                     f"frame{'' if largest_frames == 1 else 's'})")
             problems.add(TransitionTooLong(
-                f"{at} ({t.duration_sec:g} s) needs {half} frames each side of the cut, but "
-                f"{reason}; the largest crossfade here is {shown}",
-                field=at, allowed=f"durationSec <= {shown}" if max_half else
+                f"{at} ({t.duration_sec:g} s) is {frames} frames: {in_offset} before the cut and "
+                f"{out_offset} after it, but {broken[0][2]}; the largest crossfade here is "
+                f"{shown}",
+                field=at, allowed=f"durationSec <= {shown}" if largest_frames else
                 "no crossfade here (0 s): use a cut or give the clips handles"))
-            previous_half = 0
+            previous_after = 0
             continue
-        track.transitions.append(TransitionPlan(cut=after.start, half=half, sequence_index=i))
-        before.handle_out = half
-        after.handle_in = half
-        previous_half = half
+        track.transitions.append(TransitionPlan(cut=after.start, in_offset=in_offset,
+                                                out_offset=out_offset, sequence_index=i))
+        before.handle_out = out_offset
+        after.handle_in = in_offset
+        previous_after = out_offset
 
 
 def _floor_ms(seconds: Fraction) -> str:

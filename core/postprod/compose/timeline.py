@@ -132,7 +132,7 @@ def _track(track: TrackPlan, plan: TimelinePlan, extra_metadata: Json) -> Json:
                 "metadata": {NAMESPACE: {"sequenceIndex": t.sequence_index,
                                          "type": "crossfade"}},
                 "name": "Cross Dissolve",
-                "in_offset": _rt(t.half, rate), "out_offset": _rt(t.half, rate),
+                "in_offset": _rt(t.in_offset, rate), "out_offset": _rt(t.out_offset, rate),
                 "transition_type": otio.schema.TransitionTypes.SMPTE_Dissolve})
         children.append(_clip(clip, plan))
         cursor = clip.end

@@ -14,7 +14,7 @@ from .common import (
 from .compose import ComposeData, ComposeMeta, ComposeRequest, ComposeResponse, ComposeSummary
 from .describe import DescribedScene, DescribeRequest, DescribeResponse
 from .errors import ERROR_CLASSES, ErrorDetail, ErrorEnvelope, PostprodError
-from .limits import DEFAULT_TIER, LIMITS, TIERS, Tier, TierLimits, limits_for
+from .limits import DEFAULT_TIER, LIMITS, TIERS, Tier, TierLimits, as_tier, limits_for
 from .pricing import compose_price, describe_price, timestamps_price
 from .timestamps import SceneCue, TimestampsRequest, TimestampsResponse
 
@@ -41,6 +41,7 @@ __all__ = [
     "TierLimits",
     "TimestampsRequest",
     "TimestampsResponse",
+    "as_tier",
     "compose_price",
     "describe_price",
     "field_path",

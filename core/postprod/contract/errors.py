@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -297,3 +297,19 @@ def collect(errors: list[PostprodError]) -> PostprodError:
     first = errors[0]
     first.details.extend(e.as_detail() for e in errors[1:])
     return first
+
+
+S = TypeVar("S", bound=str)
+
+
+def one_of(value: str, allowed: tuple[S, ...], *, field: str) -> S:
+    """``value`` as the member of ``allowed`` it equals (typed as the allowed literals).
+
+    Raises:
+        ValidationFailed: it is none of them; ``allowed`` lists them.
+    """
+    for option in allowed:
+        if value == option:
+            return option
+    raise ValidationFailed(f"{field} {value!r} is not allowed", field=field,
+                           allowed="one of " + ", ".join(allowed))

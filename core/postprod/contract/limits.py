@@ -6,7 +6,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import TierFeatureNotAvailable, TierLimitExceeded
+from .errors import TierFeatureNotAvailable, TierLimitExceeded, one_of
 
 Tier = Literal["free", "premium", "enterprise"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -65,6 +65,15 @@ LIMITS: dict[Tier, TierLimits] = {
     ),
 }
 """Tier → limits, exactly contract §1.6; validation, price checks, workbench and docs read it."""
+
+
+def as_tier(value: str) -> Tier:
+    """``value`` (a CLI option, a setting, a stored string) as a `Tier`.
+
+    Raises:
+        ValidationFailed: not one of `TIERS` (``field`` "tier").
+    """
+    return one_of(value, TIERS, field="tier")
 
 
 def limits_for(tier: Tier) -> TierLimits:

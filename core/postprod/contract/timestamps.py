@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -10,6 +10,7 @@ from .common import ContractModel, RequestModel, ResultWarning
 from .errors import ValidationFailed
 
 Basis = Literal["startCue", "anchor", "interpolated"]
+BASES: tuple[Basis, ...] = get_args(Basis)
 
 
 class SceneCue(RequestModel):

@@ -269,10 +269,12 @@ FACE_SIDE = 256
 
 @lru_cache(maxsize=1)
 def _face_cascade() -> Any:
-    from skimage.data import lbp_frontal_face_cascade_filename
     from skimage.feature import Cascade
 
-    return Cascade(lbp_frontal_face_cascade_filename())
+    from ..models.weights import face_cascade_path, verify
+
+    cascade = verify("face-cascade/lbpcascade_frontalface_opencv.xml", face_cascade_path())
+    return Cascade(str(cascade))
 
 
 def detect_faces(rgb: np.ndarray) -> list[Face]:
@@ -396,7 +398,9 @@ def _tesseract_words(gray: np.ndarray, *, psm: int, language: str,
             c = float(conf)
         except (TypeError, ValueError):
             continue
-        token = token.strip("\"'`‘’“”|")
+        token = token.strip("\"'`‘’“”|_")
+        if token[:1] in "([{" and not any(ch in token for ch in ")]}"):  # a frame's edge
+            token = token[1:]
         alnum = sum(ch.isalnum() for ch in token)
         if c >= min_confidence and alnum >= 2 and alnum >= 0.6 * len(token):
             words.append(token)

@@ -193,7 +193,9 @@ def centre(affinity: np.ndarray) -> np.ndarray:
     a = np.asarray(affinity, dtype=np.float64)
     if a.size == 0:
         return a
-    return a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True) + a.mean()
+    centred: np.ndarray = (a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True)
+                           + a.mean())
+    return centred
 
 
 def segment(affinity: np.ndarray, lengths: Sequence[float], *,
@@ -313,9 +315,10 @@ def paragraph_starts(narration: str, units: Sequence[TextSpan]) -> np.ndarray:
 
 
 def lead_mentions(mentions: np.ndarray, para_start: np.ndarray) -> np.ndarray:
-    """The mentions of each scene's subject that may open its passage: those in paragraphs
-    that name it more strongly (summed strength) than the previous scene's subject. A passing
-    mention inside the previous scene's passage opens nothing.
+    """The mentions of each scene's subject that may open its passage: those in the opening
+    `OPENING_SENTENCES` sentences of paragraphs that name it more strongly (summed strength)
+    than the previous scene's subject. A passing mention inside the previous scene's passage,
+    or one deep in a paragraph that leads into the next, opens nothing.
 
     Args:
         mentions: np.ndarray [shape=(scenes, units)] (`matching.mention_strength`).
@@ -330,9 +333,14 @@ def lead_mentions(mentions: np.ndarray, para_start: np.ndarray) -> np.ndarray:
     totals = np.zeros((n, count))
     for k in range(u):
         totals[:, para[k]] += mentions[:, k]
+    # a mention deep in a paragraph (past its opening sentences) can't open a passage there
+    position = np.zeros(u, dtype=np.int64)
+    for k in range(1, u):
+        position[k] = 0 if para_start[k] else position[k - 1] + 1
+    opening = position < OPENING_SENTENCES
     out = np.zeros((n, u))
     for i in range(1, n):
-        leads = totals[i, para] > totals[i - 1, para]
+        leads = (totals[i, para] > totals[i - 1, para]) & opening
         out[i] = np.where(leads, mentions[i], 0.0)
     return out
 
@@ -384,6 +392,19 @@ _TRANSITIONS = (
 _LATER = re.compile(r"^(?:\w+ )?(?:moments?|minutes?|hours?|days?|weeks?|months?|years?|"
                     r"decades?) (?:later|after|afterwards|ago|passed|went)\b")
 """Elapsed-time openers: "Weeks later", "Two years after", "A few days passed"."""
+_TIME_WORDS = ("morning", "mornings", "evening", "evenings", "night", "nights", "noon",
+               "midnight", "dawn", "dusk", "sunset", "sunrise", "day", "days", "week", "weeks",
+               "month", "months", "year", "years", "hour", "hours", "minute", "minutes",
+               "moment", "time", "times", "late", "early", "spring", "summer", "autumn",
+               "winter", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+               "sunday", "half", "quarter", "two", "three", "four", "five", "six",
+               "seven", "eight", "nine", "ten", "eleven", "twelve")
+_CLEFT = re.compile(r"^it (?:was|is|had been|has been|will be) (?:(?:at|in|on|by|after|"
+                    r"before|during|when|while)\b|(?:\w+ ){0,3}(?:" + "|".join(_TIME_WORDS)
+                    + r")\b)")
+"""An expletive "it" fronting a time or place ("It was late in the evening when…", "It was
+at this moment that…", "It was a glorious day"): a transition, not a pronoun that continues
+the previous subject."""
 _CONTINUATIONS = frozenset({
     "he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those",
     "each", "both", "and", "but", "so", "yet", "also",
@@ -392,15 +413,17 @@ _CONTINUATIONS = frozenset({
 
 
 def opener_scores(units: Sequence[str]) -> list[float]:
-    """Per unit: +1 when it opens with a time or place transition, -1 when it opens with a
-    pronoun, possessive, demonstrative or conjunction that continues the previous sentence,
-    else 0 (small generic lists for en, de, fr, es, pt)."""
+    """Per unit: +1 when it opens with a time or place transition (an expletive "it" fronting
+    one included), -1 when it opens with a pronoun, possessive, demonstrative or conjunction
+    that continues the previous sentence, else 0 (small generic lists for en, de, fr, es,
+    pt)."""
     out = []
     for text in units:
-        head = " ".join(re.findall(r"[^\W\d_]+", text.casefold())[:4])
+        words = re.findall(r"[^\W\d_]+", text.casefold())
+        head = " ".join(words[:4])
         first = head.split(" ", 1)[0] if head else ""
-        if _LATER.match(head) or any(head == t or head.startswith(t + " ")
-                                     for t in _TRANSITIONS):
+        if _LATER.match(head) or _CLEFT.match(" ".join(words[:7])) or any(
+                head == t or head.startswith(t + " ") for t in _TRANSITIONS):
             out.append(1.0)
         elif first in _CONTINUATIONS:
             out.append(-1.0)

@@ -14,9 +14,32 @@ from .evidence import VisualEvidence
 from .narration import KEYWORD_BONUS, keyword_hits
 
 PERSON_WORDS = ("person", "man", "woman", "face", "people", "portrait")
-_STOP = frozenset({"the", "and", "with", "this", "that", "from", "into", "have", "there",
-                   "for", "are", "was", "his", "her", "its", "our", "you", "not", "but",
-                   "der", "die", "das", "und", "les", "des", "una", "los", "las"})
+_STOP = frozenset({
+    # English closed-class words: articles, determiners and quantifiers, pronouns,
+    # prepositions, conjunctions, auxiliaries, and the cardinal and ordinal numerals. They
+    # name no subject, and a narration uses them everywhere ("Toward the Moon": toward;
+    # "Twenty Thousand Pounds": twenty, thousand).
+    "the", "and", "with", "this", "that", "these", "those", "from", "into", "onto", "upon",
+    "have", "has", "had", "there", "for", "are", "was", "were", "been", "being", "his", "her",
+    "hers", "its", "our", "ours", "you", "your", "yours", "not", "but", "nor", "yet", "they",
+    "them", "their", "she", "him", "who", "whom", "whose", "which", "what", "when", "where",
+    "why", "how", "all", "any", "both", "each", "every", "few", "many", "more", "most",
+    "much", "some", "such", "other", "another", "own", "same", "than", "then", "too", "very",
+    "can", "could", "may", "might", "must", "shall", "should", "will", "would", "does", "did",
+    "doing", "about", "above", "across", "after", "against", "along", "among", "amongst",
+    "around", "before", "behind", "below", "beneath", "beside", "besides", "between",
+    "beyond", "down", "during", "except", "inside", "near", "off", "out", "outside", "over",
+    "past", "since", "through", "throughout", "till", "toward", "towards", "under",
+    "underneath", "until", "unto", "via", "within", "without", "also", "because", "though",
+    "although", "while", "whether", "either", "neither", "unless", "whereas",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+    "ninety", "hundred", "thousand", "million", "billion", "first", "second", "third",
+    "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "last", "next",
+    # de, fr, es
+    "der", "die", "das", "und", "les", "des", "une", "una", "los", "las", "del", "con",
+    "por", "para", "sur", "dans", "avec", "mit", "von", "auf", "aus"})
 
 
 def text_keywords(text: str, *, most: int = 12) -> tuple[str, ...]:

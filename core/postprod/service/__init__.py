@@ -1,8 +1,9 @@
 """HTTP service over the library: parse, call, map errors; keys, ledger, credits, rate limits."""
 
 from .app import API_PREFIX, create_app, create_app_from_env
-from .ledger import FREE_RATE_LIMIT, CreatedKey, KeyInfo, Ledger, RateLimit, default_db_url
-from .settings import ServiceSettings
+from .ledger import CreatedKey, KeyInfo, Ledger
+from .ratelimit import FREE_RATE_LIMIT, RateLimit
+from .settings import ServiceSettings, SettingsError, default_db_url
 
 __all__ = [
     "API_PREFIX",
@@ -12,6 +13,7 @@ __all__ = [
     "Ledger",
     "RateLimit",
     "ServiceSettings",
+    "SettingsError",
     "create_app",
     "create_app_from_env",
     "default_db_url",

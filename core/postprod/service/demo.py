@@ -10,14 +10,17 @@ minute.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import math
 import secrets
 import threading
 import time
-from collections import deque
-from typing import Literal
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -157,6 +160,47 @@ class ClientRateLimiter:
             del self._calls[key]
         while len(self._calls) > self.max_clients:  # all busy: drop the oldest entries
             del self._calls[next(iter(self._calls))]
+
+
+class DemoCache:
+    """Demo answers by sample choice (LRU): the sample inputs are few and fixed, so each
+    choice runs the model once per process.
+
+    Attributes:
+        size: answers kept at most.
+    """
+
+    def __init__(self, *, size: int = 64) -> None:
+        self.size = size
+        self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """A copy of the answer stored under ``key`` (None when there is none)."""
+        with self._lock:
+            cached = self._answers.get(key)
+            if cached is None:
+                return None
+            self._answers.move_to_end(key)
+        return copy.deepcopy(cached)
+
+    def put(self, key: str, answer: dict[str, Any]) -> None:
+        """Keep ``answer`` under ``key``, forgetting the least recently used beyond `size`."""
+        with self._lock:
+            self._answers[key] = copy.deepcopy(answer)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
+def demo_scene_ids(images: Sequence[str]) -> list[str]:
+    """``03_deep_field.jpg`` -> ``deep_field``; a repeated image gets ``-2``, ``-3``."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for name in images:
+        base = Path(name).stem.split("_", 1)[-1]
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
 
 
 def docs_page(*, title: str, openapi_url: str, assets_url: str, token: str) -> str:

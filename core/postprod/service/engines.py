@@ -12,13 +12,16 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contract.compose import ComposeRequest
 from ..contract.describe import DescribeRequest, DescribeResponse
 from ..contract.errors import EngineUnavailable, PostprodError
 from ..contract.limits import Tier
 from ..contract.timestamps import TimestampsRequest, TimestampsResponse
+
+if TYPE_CHECKING:
+    from ..compose.api import ComposeResult
 
 log = logging.getLogger("postprod.service")
 
@@ -98,7 +101,8 @@ class Engines:
 
         return quote_compose(request, tier=tier)
 
-    def compose(self, request: ComposeRequest, *, tier: Tier, request_id: str) -> Any:
+    def compose(self, request: ComposeRequest, *, tier: Tier, request_id: str
+                ) -> ComposeResult:
         from ..compose import compose_otio
 
         return compose_otio(request, tier=tier, request_id=request_id)
