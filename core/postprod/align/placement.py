@@ -12,6 +12,7 @@ from ..contract.timestamps import TimestampsRequest
 from ..media.audio import SAMPLE_RATE
 from .acoustic import Posteriors, Spot, phonemes, posteriors, spot_phrase
 from .calibration import ClassStats, evidence_class, stats_for
+from .fillers import FILLERS, filler_onset, opens_with_filler
 from .onset import Envelope, energy_envelope, find_onset
 from .options import AlignOptions
 from .script_matching import (
@@ -25,6 +26,7 @@ from .script_matching import (
 )
 from .text import Tokens, base_language, tokenize_text, tokenize_words
 from .transcribe import Transcript, Word
+from .voicing import breath_onset
 
 ONSET_REACH_SEC = 2.5
 """Farthest a cut's onset is searched after its recognised start, when the heard words say a
@@ -645,6 +647,15 @@ def place_scenes(
             if onset is not None:
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
+                if samples is not None and opts.breath_check:
+                    breath = breath_onset(samples, env, onset, hi=max(last + 0.1, nxt - 0.05))
+                    if breath is not None:
+                        t = breath.onset_sec
+                if opens_with_filler(cue_toks[i]) and not _filler_heard(transcript, r.time):
+                    said = filler_onset(env, transcript.words, onset, lo=last + 0.05,
+                                        min_pause=opts.min_pause_sec)
+                    if said is not None:
+                        t = said
         cls = evidence_class(mode=mode, basis=r.kind or r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
                        snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
@@ -702,6 +713,14 @@ def place_scenes(
             confidence=round(min(1.0, max(0.0, conf)), 3), raw_time_sec=raw, pause_sec=pause,
             shift_ms=st.shift_ms, snr_db=snr))
     return Placement(scenes=out, warnings=warnings, mode=mode)
+
+
+def _filler_heard(transcript: Transcript, t: float, *, reach: float = 1.5) -> bool:
+    """The recogniser wrote a filler word within ``reach`` seconds before ``t`` or just after."""
+    lang = transcript.language
+    return any(t - reach <= w.start <= t + 0.3 and
+               set(tokenize_words([w.text], language=lang).tokens) & FILLERS
+               for w in transcript.words)
 
 
 def _snap_to_pauses(filled: list[float], unplaced: list[bool], transcript: Transcript,
