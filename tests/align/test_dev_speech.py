@@ -137,3 +137,18 @@ def test_unknown_condition_and_missing_folder(tmp_path: Path, root: Path) -> Non
         load_dev_speech(tmp_path, root=root, conditions=("underwater",))
     with pytest.raises(FileNotFoundError, match=r"INDEX\.md"):
         load_dev_speech(tmp_path, root=tmp_path / "nowhere")
+
+
+def test_wrapped_samples_mark_a_damaged_file() -> None:
+    """Integer wrap-around (a loud 16-bit signal that overflowed) is told from intact speech
+    of any level, so the noise and music beds are set against the intact sentences."""
+    from postprod.research.dev_speech import DAMAGED_FRACTION, damaged_fraction
+
+    t = np.arange(SR) / SR
+    quiet = np.round(3000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+    loud = np.round(30000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+    wrapped = (np.round(90000 * np.sin(2 * np.pi * 220 * t)).astype(np.int64) + 32768) % 65536
+    wrapped = (wrapped - 32768).astype(np.int16)
+    assert damaged_fraction(quiet) == 0.0
+    assert damaged_fraction(loud) == 0.0
+    assert damaged_fraction(wrapped) > DAMAGED_FRACTION

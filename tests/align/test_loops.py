@@ -36,3 +36,19 @@ def test_what_a_narrator_repeats_is_kept() -> None:
     kept = ("No, no, no, she said. The trees need her, the trees need her more than you do. "
             "Far, far away, far, far away.")
     assert _text(drop_repetition_loops(_words(kept))) == kept
+
+
+def test_a_window_whose_text_repeats_itself_gives_no_words() -> None:
+    """Whisper's own failed-decode test: a window compressing more than 2.4× (a varied loop
+    the n-gram test misses) contributes no words; an ordinary one keeps them."""
+    from types import SimpleNamespace
+
+    from postprod.align.transcribe import COMPRESSION_LIMIT, _segment_words
+
+    said = [SimpleNamespace(word=" Thank", start=0.0, end=0.3, probability=0.9),
+            SimpleNamespace(word=" you", start=0.3, end=0.5, probability=0.9)]
+    ok = SimpleNamespace(words=said, compression_ratio=1.7)
+    looped = SimpleNamespace(words=said, compression_ratio=COMPRESSION_LIMIT + 9.0)
+    assert [w.text for w in _segment_words(ok, offset=10.0)] == ["Thank", "you"]
+    assert _segment_words(ok, offset=10.0)[0].start == 10.0
+    assert _segment_words(looped, offset=10.0) == []

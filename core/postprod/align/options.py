@@ -65,6 +65,9 @@ class AlignOptions:
     """Find scene openings the recogniser did not hear (skipped or misheard) with the phoneme
     recogniser: the script's own first words (with narrationText) or the start cue (cues only),
     scored against the audio (English only)."""
+    breath_check: bool = True
+    """Move an onset that rose on a breath (no voicing within 0.3 s, voicing later) to the
+    word's start (`voicing.breath_onset`)."""
     snap_interpolated: bool = True
     """Move a scene whose cues were not found to the heard sentence start nearest to its
     proportional place (it stays `interpolated`, with the wide window)."""

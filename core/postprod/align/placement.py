@@ -129,8 +129,8 @@ def place_scenes(
     else:
         env = energy_envelope(signal)
 
-    refined = refine_starts(rough, env=env, duration=duration, mode=mode, model=model,
-                            lossy=lossy, opts=opts)
+    refined = refine_starts(rough, env=env, samples=samples, transcript=transcript,
+                            cue_toks=cue_toks, mode=mode, model=model, lossy=lossy, opts=opts)
     times: list[float | None] = [None if r is None else r.time_sec for r in refined]
     times[0] = 0.0
     last = max((r.time_sec for r in refined if r is not None), default=0.0)

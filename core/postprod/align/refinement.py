@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .calibration import ClassStats, evidence_class, stats_for
+from .fillers import FILLERS, filler_onset, opens_with_filler
 from .onset import Envelope, find_onset
 from .options import AlignOptions
 from .rough_starts import RoughStart
+from .text import tokenize_words
+from .transcribe import Transcript
+from .voicing import breath_onset
 
 ONSET_REACH_SEC = 2.5
 """Farthest a cut's onset is searched after its recognised start, when the heard words say a
@@ -47,23 +53,32 @@ class RefinedStart:
     snr_db: float | None
 
 
-def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None, duration: float,
-                  mode: str, model: str, lossy: bool, opts: AlignOptions
-                  ) -> list[RefinedStart | None]:
+def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None,
+                  samples: np.ndarray | None, transcript: Transcript,
+                  cue_toks: list[list[str]], mode: str, model: str, lossy: bool,
+                  opts: AlignOptions) -> list[RefinedStart | None]:
     """Per scene, its refined start; None for scene 0 (at 0 s by definition), for scenes
     without a rough start and for those that would not come strictly after the previous
     placed scene (or that lie at or past the end of the audio).
 
+    An onset that rose on a breath moves to the voiced word (`breath_onset`, with
+    `AlignOptions.breath_check` and the samples); a scene whose start cue opens with a filler
+    the recogniser did not write is cut where the filler was said (`filler_onset`).
+
     Args:
         rough: per scene, its rough start (`RoughStart`) or None.
         env: the audio's envelope to find onsets on; None skips refinement.
-        duration: length of the audio, seconds.
+        samples: the audio (np.ndarray [shape=(n,)], float32, 16 kHz mono) for the breath
+            check; None skips it.
+        transcript: what the recogniser heard (its length is the audio's).
+        cue_toks: per scene, the start cue's tokens.
         mode: ``"script"`` or ``"cues"`` (the calibration class's first part).
         model: the recogniser's name, to pick its calibration table (unless
             `AlignOptions.calibration_model` names one).
         lossy: the audio came from a lossy codec, to pick its windows.
     """
     calibration_model = opts.calibration_model or model
+    duration = transcript.duration_sec
     out: list[RefinedStart | None] = [None] * len(rough)
     last = 0.0
     for i in range(1, len(rough)):
@@ -89,6 +104,15 @@ def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None, durat
             if onset is not None:
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
+                if samples is not None and opts.breath_check:
+                    breath = breath_onset(samples, env, onset, hi=max(last + 0.1, nxt - 0.05))
+                    if breath is not None:
+                        t = breath.onset_sec
+                if opens_with_filler(cue_toks[i]) and not _filler_heard(transcript, r.time):
+                    said = filler_onset(env, transcript.words, onset, lo=last + 0.05,
+                                        min_pause=opts.min_pause_sec)
+                    if said is not None:
+                        t = said
         cls = evidence_class(mode=mode, basis=r.kind or r.basis, refined=refined)
         st = stats_for(cls, model=calibration_model, calibrated=opts.calibrated_windows,
                        snr_db=snr, lossy=lossy, table_file=opts.calibration_file)
@@ -105,3 +129,11 @@ def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None, durat
                               stats=st, latest_sec=r.latest, snr_db=snr)
         last = t
     return out
+
+
+def _filler_heard(transcript: Transcript, t: float, *, reach: float = 1.5) -> bool:
+    """The recogniser wrote a filler word within ``reach`` seconds before ``t`` or just after."""
+    lang = transcript.language
+    return any(t - reach <= w.start <= t + 0.3 and
+               set(tokenize_words([w.text], language=lang).tokens) & FILLERS
+               for w in transcript.words)

@@ -205,11 +205,28 @@ def drop_repetition_loops(words: list[Word], *, max_ngram: int = 3, min_repeats:
     return [w for w, d in zip(words, drop, strict=True) if not d]
 
 
+COMPRESSION_LIMIT = 2.4
+"""A decoded window whose text compresses (gzip) more than this ratio repeats itself: Whisper's
+own test for a failed decode ("Thank you so much for watching this video, I hope you enjoyed
+this video, I hope you liked …" over 22 s of noisy speech read 11.8). With sampling fallback
+off, such a window's words are dropped and the stretch is recognised again on its own."""
+
+
 def _segment_words(segment: Any, *, offset: float) -> list[Word]:
-    """The non-blank words of one recogniser segment, ``offset`` seconds added to their times."""
+    """The non-blank words of one recogniser segment, ``offset`` seconds added to their times
+    (none when its window failed the `COMPRESSION_LIMIT` test)."""
+    ratio = getattr(segment, "compression_ratio", None)
+    if ratio is not None and float(ratio) > COMPRESSION_LIMIT:
+        return []
     return [Word(text=text, start=float(w.start) + offset, end=float(w.end) + offset,
                  probability=float(w.probability))
             for w in segment.words or [] if (text := str(w.word).strip())]
+
+
+GAP_PIECE_SEC = 10.0
+"""A long stretch without words is recognised again in pieces of about this length, cut at
+its quietest points, seconds: a 30 s window of noisy speech the recogniser failed on (and
+whose words were dropped) tends to fail again whole, a shorter one less."""
 
 
 def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language: str,
@@ -217,7 +234,8 @@ def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language
     """Recognise again, on their own, stretches without words that hold speech.
 
     A stretch holds speech when at least a fifth of its 20 ms frames lie 6 dB above the
-    file's quiet level (10th percentile of all frames). New words are kept only inside it.
+    file's quiet level (10th percentile of all frames). It is recognised in pieces of about
+    `GAP_PIECE_SEC`; new words are kept only inside it.
     """
     if opts.gap_fill_sec <= 0 or len(samples) < SAMPLE_RATE:
         return words
@@ -233,13 +251,15 @@ def _fill_gaps(whisper: Any, samples: np.ndarray, words: list[Word], *, language
         if len(seg) == 0 or np.mean(seg > quiet + 6.0) < 0.2:
             continue
         lo, hi = max(0, int((a - 0.1) * SAMPLE_RATE)), int((b + 0.1) * SAMPLE_RATE)
-        segments, _ = whisper.transcribe(
-            samples[lo:hi], language=language, beam_size=opts.beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=opts.vad_filter,
-            temperature=list(opts.temperatures))
-        offset = lo / SAMPLE_RATE
-        found = [w for seg_ in segments for w in _segment_words(seg_, offset=offset)
-                 if w.start >= a - 0.05 and w.end <= b + 0.05]
+        found = []
+        for p, q in chunk_bounds(samples[lo:hi], chunk_sec=GAP_PIECE_SEC, search_sec=3.0):
+            segments, _ = whisper.transcribe(
+                samples[lo + p:lo + q], language=language, beam_size=opts.beam_size,
+                word_timestamps=True, condition_on_previous_text=False,
+                vad_filter=opts.vad_filter, temperature=list(opts.temperatures))
+            offset = (lo + p) / SAMPLE_RATE
+            found += [w for seg_ in segments for w in _segment_words(seg_, offset=offset)
+                      if w.start >= a - 0.05 and w.end <= b + 0.05]
         out += drop_repetition_loops(found)
     out.sort(key=lambda w: (w.start, w.end))
     return out

@@ -186,7 +186,6 @@ def bench_calibrate_command(models: str, out_dir: Path | None, marked: Path | No
     from ..align.calibration import CALIBRATION_FILE
     from ..contract.errors import ValidationFailed
     from ..research.calibration_fit import (
-        COMMAND,
         fit_calibration,
         fit_human_calibration,
         format_table,
@@ -211,9 +210,8 @@ def bench_calibrate_command(models: str, out_dir: Path | None, marked: Path | No
             table = fit_human_calibration(models=names, write=target, dev_speech=dev_speech,
                                           out_dir=out_dir, on_progress=on_progress)
         else:
-            command = COMMAND if marked is None else (
-                f"postprod bench calibrate --models {','.join(names)} --marked {marked} "
-                f"--write {target}")
+            command = f"postprod bench calibrate --models {','.join(names)}" + (
+                "" if marked is None else f" --marked {marked} --write {target}")
             table = fit_calibration(models=names, write=target, out_dir=out_dir, marked=marked,
                                     command=command, on_progress=on_progress)
     click.echo(format_table(table))

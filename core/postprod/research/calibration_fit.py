@@ -189,7 +189,7 @@ def fit_calibration(*, models: Sequence[str], write: str | Path,
             temporary folder.
         marked: a folder of recordings with hand-marked cuts (`speech_corpus.load_marked`)
             to fit on instead of the dev preset.
-        command: the command line recorded in the table.
+        command: the command line recorded in the table (default: the shipped table's).
         on_progress: progress events (corpus built, then one per aligned narration).
         echo: where each narration's one-line report goes (None: nowhere).
 
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.marked and args.write == str(CALIBRATION_FILE):
         ap.error("--marked needs --write FILE (the shipped table is fitted on the dev preset)")
-    command = COMMAND
+    command = f"postprod bench calibrate --models {','.join(models)}"
     if args.marked:
         command = "python -m postprod.research.calibration_fit " + " ".join(
             sys.argv[1:] if argv is None else argv)

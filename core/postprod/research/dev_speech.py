@@ -39,7 +39,11 @@ Tune / held-out split (`SPLITS`; nothing is ever tuned on ``held``):
 
 Conditions: ``clean``; ``noise``, ``music``, ``noise+music`` (the synthetic corpus's mixers:
 white noise 10 dB under active speech, the sox pad 18 dB under); ``mp3`` (the corpus's 16 kHz
-48 kbit/s MP3 delivery).
+48 kbit/s MP3 delivery). The speech level the beds are set against is the active level of the
+narration, except for TIMIT: there it is the median active level of its intact sentences,
+because 17 of the 60 sample files are damaged (`damaged_fraction`: integer wrap-around, read
+≈ 30 dB louder than the rest) and the narration's overall level would put the beds 20-25 dB
+over the real speech.
 """
 
 from __future__ import annotations
@@ -99,18 +103,36 @@ def _tone(n: int, level: float, rng: np.random.Generator) -> np.ndarray:
 
     x = np.asarray(lfilter([0.3], [1.0, -0.7], rng.standard_normal(n)), dtype=np.float64)
     x = x / max(float(np.sqrt(np.mean(np.square(x)))), 1e-12) * level
-    return x.astype(np.float32)
+    return np.asarray(x, dtype=np.float32)
+
+
+def damaged_fraction(raw: np.ndarray) -> float:
+    """Share of successive 16-bit samples (``raw``, int16) that jump by more than the full
+    scale's half: integer wrap-around. Intact speech has none; 17 of the 60 TIMIT sample files
+    have 1-15 % (their level reads ≈ -7 dBFS against -30…-44 dBFS for the rest, with a flat
+    spectrum)."""
+    if len(raw) < 2:
+        return 0.0
+    return float(np.mean(np.abs(np.diff(raw.astype(np.int32))) > 32768))
+
+
+DAMAGED_FRACTION = 0.001
+"""A file with more wrapped samples than this share (`damaged_fraction`) counts as damaged."""
 
 
 def _timit_units(root: Path, speakers: tuple[str, ...], rng: np.random.Generator
-                 ) -> tuple[np.ndarray, list[_Unit], list[bool]]:
+                 ) -> tuple[np.ndarray, list[_Unit], list[bool], float]:
     """The speakers' sentences, concatenated with room-tone pauses; per sentence its unit and
-    whether a new speaker starts there."""
+    whether a new speaker starts there; and the speech level the noise and music beds are set
+    against (linear RMS): the median of the intact sentences' active levels (a damaged file,
+    `damaged_fraction`, is 30 dB louder than the rest and would set the beds far above the
+    real speech)."""
     import soundfile as sf
 
     pieces: list[np.ndarray] = []
     units: list[_Unit] = []
     new_speaker: list[bool] = []
+    levels: list[float] = []
     pos = 0
     for spk in speakers:
         folder = root / "timit-sample-dev" / "data" / spk
@@ -121,6 +143,8 @@ def _timit_units(root: Path, speakers: tuple[str, ...], rng: np.random.Generator
             if sr != SR:
                 raise ValueError(f"{folder / name}.wav: {sr} Hz, expected {SR}")
             x = np.asarray(x, dtype=np.float32).reshape(-1)
+            if damaged_fraction(np.round(x * 32768).clip(-32768, 32767)) <= DAMAGED_FRACTION:
+                levels.append(_active_rms(x))
             words = [line.split() for line in (folder / f"{name}.wrd").read_text().splitlines()
                      if line.strip()]
             text = " ".join((folder / f"{name}.txt").read_text().split()[2:])
@@ -137,7 +161,8 @@ def _timit_units(root: Path, speakers: tuple[str, ...], rng: np.random.Generator
             new_speaker.append(k == 0)
             pieces.append(x)
             pos += len(x)
-    return np.concatenate(pieces), units, new_speaker
+    speech = np.concatenate(pieces)
+    return speech, units, new_speaker, float(np.median(levels)) if levels else _active_rms(speech)
 
 
 def _moby_units(root: Path, chapter: str) -> tuple[np.ndarray, list[_Unit]]:
@@ -227,10 +252,10 @@ def _scenes(units: list[_Unit], groups: list[list[int]], freq: Counter[str],
     return scenes, narration
 
 
-def _mix(x: np.ndarray, condition: str, work: Path, seed: int) -> np.ndarray:
-    """``x`` (16 kHz) under the synthetic corpus's noise and/or music bed."""
+def _mix(x: np.ndarray, condition: str, work: Path, seed: int, level: float) -> np.ndarray:
+    """``x`` (16 kHz) under the synthetic corpus's noise and/or music bed, set against the
+    speech level ``level`` (linear RMS of active speech)."""
     rng = np.random.default_rng(seed)
-    level = _active_rms(x)
     out = x.astype(np.float32).copy()
     if "noise" in condition:
         out += rng.standard_normal(len(x)).astype(np.float32) * (level / 10 ** (10 / 20))
@@ -245,13 +270,14 @@ def _mix(x: np.ndarray, condition: str, work: Path, seed: int) -> np.ndarray:
     return out
 
 
-def _write(x: np.ndarray, path_stem: Path, condition: str, work: Path, seed: int) -> Path:
+def _write(x: np.ndarray, path_stem: Path, condition: str, work: Path, seed: int,
+           level: float) -> Path:
     import soundfile as sf
 
     path_stem.parent.mkdir(parents=True, exist_ok=True)
     if condition == "mp3":
         return _write_lossy(x, path_stem, "mp3", rate=SR)
-    y = x if condition == "clean" else _mix(x, condition, work, seed)
+    y = x if condition == "clean" else _mix(x, condition, work, seed, level)
     path = path_stem.with_suffix(".flac")
     sf.write(str(path), y, SR, subtype="PCM_16")
     return path
@@ -319,14 +345,16 @@ def load_dev_speech(
             seed = 7 + 13 * SOURCES.index(source) + (0 if split == "tune" else 1)
             rng = np.random.default_rng(seed)
             if source == "timit":
-                x, units, new_spk = _timit_units(base, parts, rng)
+                x, units, new_spk, level = _timit_units(base, parts, rng)
                 groups = _group_timit(units, new_spk, rng)
             elif source == "moby":
                 x, units = _moby_units(base, parts[0])
                 groups = [[k] for k in range(len(units))]
+                level = _active_rms(x)
             else:
                 x, units = _mfa_units(base)
                 groups = [[k] for k in range(len(units))]
+                level = _active_rms(x)
             freq = _freq([u.text for u in units])
             scenes, narration = _scenes(units, groups, freq, rng, f"{source}-{split}")
             truth = [0] + [units[g[0]].onset_ms for g in groups[1:]]
@@ -337,7 +365,7 @@ def load_dev_speech(
             for condition in conditions:
                 name = f"{source}-{split}-{condition}"
                 path = _write(x, work / name, condition, work,
-                              seed * 101 + CONDITIONS.index(condition))
+                              seed * 101 + CONDITIONS.index(condition), level)
                 items.append(CorpusItem(
                     name=name, audio_path=path, request=request, true_starts_ms=truth,
                     duration_sec=len(x) / SR, spec=None, true_pauses_ms=pauses,
