@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from . import TIER_OPTION, bench, contract_errors, main
-from .timestamps_cmd import MODEL_OPTION, _calibration
+from .timestamps_cmd import MODEL_OPTION, calibration_option
 
 _JOBS = click.argument("jobs_file", metavar="JOBS.jsonl",
                        type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -89,10 +89,7 @@ def _finish(report: Any, out_dir: Path) -> None:
 @_OUT
 @TIER_OPTION
 @MODEL_OPTION
-@click.option("--calibration", "calibration", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              callback=lambda ctx, param, value: _calibration(value),
-              help="Window calibration file, as for `postprod timestamps`.")
+@calibration_option(help="Window calibration file, as for `postprod timestamps`.")
 @_WORKERS
 @_THREADS
 @_RAY

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from ..align import AlignOptions
 
 from . import TIER_OPTION, bench, contract_errors, emit_json, main, price, progress_bar
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 MODEL_OPTION = click.option(
     "--model", default="base", show_default=True,
@@ -32,6 +35,13 @@ def _calibration(path: Path | None) -> Path | None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--calibration") from exc
     return path
+
+
+def calibration_option(*, help: str) -> Callable[[FC], FC]:
+    """The ``--calibration FILE`` option, checked before any audio is read."""
+    return click.option("--calibration", "calibration", default=None,
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        callback=lambda ctx, param, value: _calibration(value), help=help)
 
 
 def _options(path: Path | None) -> tuple[AlignOptions, str | None] | None:
@@ -62,12 +72,9 @@ def _metadata(path: Path) -> bytes:
               help="The request's metadata JSON (scenes, startOffsetMs, narrationText...).")
 @TIER_OPTION
 @MODEL_OPTION
-@click.option("--calibration", "calibration", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              callback=lambda ctx, param, value: _calibration(value),
-              help="Window calibration written by `postprod bench calibrate "
-                   "--write FILE` (e.g. fitted on your own hand-marked recordings); default: "
-                   "shipped.")
+@calibration_option(help="Window calibration written by `postprod bench calibrate --write "
+                         "FILE` (e.g. fitted on your own hand-marked recordings); default: "
+                         "shipped.")
 @click.option("--options", "options", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               callback=lambda ctx, param, value: _options(value),

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -198,14 +199,21 @@ def centre(affinity: np.ndarray) -> np.ndarray:
     return centred
 
 
-def segment(affinity: np.ndarray, lengths: Sequence[float], *,
-            affinity_weight: float = AFFINITY_WEIGHT,
-            length_weight: float = LENGTH_WEIGHT,
-            start_weight: float = START_WEIGHT,
-            openers: Sequence[float] | None = None,
-            opener_weight: float = OPENER_WEIGHT,
-            start_bonus: np.ndarray | None = None,
-            mentions: np.ndarray | None = None) -> list[tuple[int, int]]:
+class SegmentOptions(TypedDict, total=False):
+    """Weights and per-unit evidence of `segment_with_marginals`, passed through by `segment`."""
+
+    affinity_weight: float
+    length_weight: float
+    start_weight: float
+    openers: Sequence[float] | None
+    opener_weight: float
+    start_bonus: np.ndarray | None
+    mentions: np.ndarray | None
+    lead_weight: float
+
+
+def segment(affinity: np.ndarray, lengths: Sequence[float],
+            **options: Unpack[SegmentOptions]) -> list[tuple[int, int]]:
     """The best monotonic segmentation of units into one contiguous, non-empty run per scene.
 
     Args:
@@ -219,17 +227,15 @@ def segment(affinity: np.ndarray, lengths: Sequence[float], *,
             `start_evidence`).
         mentions: np.ndarray [shape=(scenes, units)], how strongly each unit names each
             scene's subject where it is not the previous scene's passage (`lead_mentions`);
-            a span holding a later scene's subject loses `LEAD_WEIGHT` × that strength, so
-            a scene starts at the first mention of its subject rather than a later one.
+            a span holding a later scene's subject loses ``lead_weight`` (default
+            `LEAD_WEIGHT`) × that strength, so a scene starts at the first mention of its
+            subject rather than a later one.
 
     Returns:
         ``[(first_unit, end_unit), ...]`` per scene, half-open, covering all units in order.
         Requires ``units >= scenes >= 1``.
     """
-    spans, _ = segment_with_marginals(
-        affinity, lengths, affinity_weight=affinity_weight, length_weight=length_weight,
-        start_weight=start_weight, openers=openers, opener_weight=opener_weight,
-        start_bonus=start_bonus, mentions=mentions)
+    spans, _ = segment_with_marginals(affinity, lengths, **options)
     return spans
 
 
