@@ -83,6 +83,7 @@ OPTION_RANGES: dict[str, tuple[Any, ...]] = {
     "swallow_slack_sec": (0.1, 0.25, 0.4),
     "squeeze_factor": (0.25, 0.4, 0.6),
     "acoustic_search": (True, False),
+    "breath_check": (True, False),
     "snap_interpolated": (True, False),
     "calibration_model": (None, "tiny.en", "base"),
     "calibration_file": (None,),
