@@ -87,8 +87,9 @@ def bench_render_command(heights: str, variants: tuple[str, ...],
     """Seconds per minute of timeline and peak memory of `postprod render` (target: >= 10x real
     time at 540p for stills)."""
     from ..research.render_bench import format_table, run_bench
+    from ..samples import sample_media_dir
 
-    folder = sample_dir or Path(__file__).resolve().parents[3] / "sample_media"
+    folder = sample_dir or sample_media_dir()
     sizes = [int(h) for h in heights.split(",") if h.strip()]
     with tempfile.TemporaryDirectory(prefix="postprod-bench-render-") as work:
         rows = run_bench(sample_dir=folder, heights=sizes, variants=variants, work_dir=Path(work))

@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from .speech_corpus import CorpusItem, _active_rms, _least_common_phrase, _music_bed, _write_lossy
+from .truth import dev_speech_dir
 
 SR = 16_000
 """Sample rate of every dev-speech narration written here, Hz."""
@@ -75,17 +76,13 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def default_root() -> Path:
-    """``$POSTPROD_DEV_SPEECH``, else the first existing ``shared/dev-speech`` beside the
-    repository (``<repo>/../shared`` or, for a worktree in a sibling folder, one level up)."""
+    """``$POSTPROD_DEV_SPEECH``, else the ``shared/dev-speech`` folder found beside the
+    repository (`truth.dev_speech_dir`), else ``<repo>/../shared/dev-speech`` (which then says
+    it is missing when read)."""
     env = os.environ.get("POSTPROD_DEV_SPEECH")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[3]
-    for cand in (repo.parent / "shared" / "dev-speech",
-                 repo.parent.parent / "shared" / "dev-speech"):
-        if cand.is_dir():
-            return cand
-    return repo.parent / "shared" / "dev-speech"
+    return dev_speech_dir() or Path(__file__).resolve().parents[4] / "shared" / "dev-speech"
 
 
 @dataclass(frozen=True)
