@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -32,6 +32,13 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _envelope_exit(err: PostprodError, request_id: str | None = None) -> NoReturn:
+    """Print ``err``'s envelope on stderr and exit 2 (1 for an internal error)."""
+    rid = request_id or new_request_id()
+    click.echo(json.dumps(err.envelope_dict(rid), ensure_ascii=False, indent=2), err=True)
+    sys.exit(1 if isinstance(err, InternalError) else 2)
+
+
 def contract_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn `PostprodError` into the envelope on stderr + exit 2; anything else into exit 1."""
 
@@ -41,22 +48,14 @@ def contract_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except PostprodError as exc:
-            click.echo(json.dumps(exc.envelope_dict(request_id), ensure_ascii=False, indent=2),
-                       err=True)
-            sys.exit(1 if isinstance(exc, InternalError) else 2)
+            _envelope_exit(exc, request_id)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except ModuleNotFoundError as exc:  # an optional part that is not installed
-            missing = missing_extra_error(exc)
-            if missing is None:
-                raise
-            click.echo(json.dumps(missing.envelope_dict(request_id), ensure_ascii=False,
-                                  indent=2), err=True)
-            sys.exit(2)
-        except Exception as exc:  # a bug: say so briefly, no stack trace for users
-            err = InternalError(f"internal error ({type(exc).__name__}); request {request_id}")
-            click.echo(json.dumps(err.envelope_dict(request_id), indent=2), err=True)
-            sys.exit(1)
+        except Exception as exc:  # a missing extra says which; a bug is said briefly
+            missing = (missing_extra_error(exc) if isinstance(exc, ModuleNotFoundError)
+                       else None)
+            _envelope_exit(missing or InternalError(
+                f"internal error ({type(exc).__name__}); request {request_id}"), request_id)
 
     return wrapper
 
@@ -82,13 +81,6 @@ def progress_bar(label: str) -> Iterator[Callable[[Progress], None]]:
         yield on_progress
     finally:
         bar.close()
-
-
-def _envelope_exit(err: PostprodError) -> None:
-    """Print ``err``'s envelope on stderr and exit 2 (1 for an internal error)."""
-    request_id = new_request_id()
-    click.echo(json.dumps(err.envelope_dict(request_id), ensure_ascii=False, indent=2), err=True)
-    sys.exit(1 if isinstance(err, InternalError) else 2)
 
 
 class EnvelopeGroup(click.Group):
@@ -119,11 +111,8 @@ class EnvelopeGroup(click.Group):
             choices = getattr(getattr(param, "type", None), "choices", None)
             allowed = ("one of " + ", ".join(map(str, choices)) if choices
                        else "see the command's --help")
-            err = ValidationFailed(exc.format_message(), field=field, allowed=allowed)
-            request_id = new_request_id()
-            click.echo(json.dumps(err.envelope_dict(request_id), ensure_ascii=False, indent=2),
-                       err=True)
-            sys.exit(2)
+            _envelope_exit(ValidationFailed(exc.format_message(), field=field,
+                                            allowed=allowed))
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
