@@ -24,16 +24,13 @@ import numpy as np
 
 from ..contract.errors import EngineUnavailable
 from ..media.audio import SAMPLE_RATE
-from ..models.weights import WEIGHTS, verify
+from ..models.weights import verify_dir
 
 FRAME_SEC = 0.02
 """Phoneme recogniser frame step, seconds."""
 
 MAX_CHUNK_SEC = 18.0
 """Longest audio fed to the phoneme recogniser at once, seconds (it fails beyond ≈ 20 s)."""
-
-HAMA_WEIGHTS = tuple(name for name in WEIGHTS if name.startswith("hama/"))
-"""The hama 1.7.0 files this module was measured with (their hashes: `WEIGHTS`)."""
 
 _LOCK = threading.Lock()
 
@@ -52,9 +49,7 @@ def _models() -> tuple[Any, Any]:
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise EngineUnavailable("the phoneme recogniser (package hama) is not installed",
                                 allowed="reinstall hama 1.7.0") from exc
-    assets = resources.files("hama.assets")
-    for name in HAMA_WEIGHTS:
-        verify(name, str(assets.joinpath(name.split("/", 1)[1])))
+    verify_dir("hama", str(resources.files("hama.assets")))  # the files it was measured with
     return hama.ASRModel(), hama.G2PModel()
 
 
@@ -209,11 +204,4 @@ def spot_phrase(post: Posteriors, tokens: list[int], *, start_lo: float, start_h
     return Spot(start_sec=post.time(best[1]), end_sec=post.time(best[2] + 1), score=best[0])
 
 
-def score_onsets(post: Posteriors, tokens: list[int], onsets: list[float], *,
-                 before: float = 0.1, after: float = 0.25) -> list[Spot | None]:
-    """`spot_phrase` at each candidate onset (start within ``before``/``after`` of it)."""
-    return [spot_phrase(post, tokens, start_lo=t - before, start_hi=t + after) for t in onsets]
-
-
-__all__ = ["HAMA_WEIGHTS", "Posteriors", "Spot", "phonemes", "posteriors",
-           "score_onsets", "spot_phrase"]
+__all__ = ["Posteriors", "Spot", "phonemes", "posteriors", "spot_phrase"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .onset import HOP_SEC, ONSET_LAG_SEC, Envelope, Onset
+from .onset import HOP_SEC, ONSET_LAG_SEC, Envelope, Onset, rise_start, runs
 from .transcribe import Word
 
 FILLERS = frozenset({"uh", "um", "uhm", "er", "erm", "ah", "eh", "hmm", "mm", "mhm"})
@@ -43,21 +43,20 @@ def filler_onset(env: Envelope, words: list[Word], onset: Onset, *, lo: float,
     if k_hi - k_lo < 4:
         return None
     loud = env.db[k_lo:k_hi] >= onset.threshold_db
-    edges = np.diff(np.concatenate(([0], loud.astype(np.int8), [0])))
-    starts = list(np.nonzero(edges == 1)[0])
-    ends = list(np.nonzero(edges == -1)[0])
+    run_starts, run_ends = runs(loud)
+    starts, ends = list(run_starts), list(run_ends)
     if not starts:
         return None
     # Merge runs split by short dips (a filler's own amplitude wobble).
     bridge = round(BRIDGE_SEC / HOP_SEC)
-    runs: list[list[int]] = [[int(starts[0]), int(ends[0])]]
+    merged: list[list[int]] = [[int(starts[0]), int(ends[0])]]
     for rs, re_ in zip(starts[1:], ends[1:], strict=True):
-        if int(rs) - runs[-1][1] < bridge:
-            runs[-1][1] = int(re_)
+        if int(rs) - merged[-1][1] < bridge:
+            merged[-1][1] = int(re_)
         else:
-            runs.append([int(rs), int(re_)])
-    s, e = runs[-1]
-    gap = s - (runs[-2][1] if len(runs) > 1 else 0)
+            merged.append([int(rs), int(re_)])
+    s, e = merged[-1]
+    gap = s - (merged[-2][1] if len(merged) > 1 else 0)
     if gap * HOP_SEC < min_pause:
         return None  # not set apart: the previous word's tail (word ends come early)
     a, b = (k_lo + s) * HOP_SEC, (k_lo + e) * HOP_SEC
@@ -69,11 +68,8 @@ def filler_onset(env: Envelope, words: list[Word], onset: Onset, *, lo: float,
     quiet = env.db[k_lo:k_hi][~loud]
     floor = float(np.median(quiet)) if len(quiet) else onset.threshold_db
     rise_floor = floor + 0.5 * (onset.threshold_db - floor)
-    k = k_lo + s
-    while k - 1 > k_lo and rise_floor < env.db[k - 1] < env.db[k]:
-        k -= 1
+    k = rise_start(env, k_lo + s, stop=k_lo, floor_db=rise_floor)
     return k * HOP_SEC + ONSET_LAG_SEC
-    return None
 
 
 __all__ = ["FILLERS", "filler_onset", "opens_with_filler"]

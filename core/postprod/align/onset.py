@@ -101,12 +101,24 @@ BLIP_SEC = 0.03
 BLIP_GAP_SEC = 0.1
 
 
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) ends, in elements, of the runs of True in ``mask``."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+
+
+def rise_start(env: Envelope, k: int, *, stop: int, floor_db: float) -> int:
+    """The frame where the rise into frame ``k`` began: walk back while the level still climbs
+    and stays above ``floor_db`` (dB), never to ``stop`` (a frame index) or before."""
+    while k - 1 > stop and floor_db < env.db[k - 1] < env.db[k]:
+        k -= 1
+    return k
+
+
 def _close_blips(below: np.ndarray) -> np.ndarray:
     """``below`` (pause mask per frame) with isolated short loud runs filled in as pause."""
     out = below.copy()
-    edges = np.diff(np.concatenate(([0], (~below).astype(np.int8), [0])))
-    starts = np.nonzero(edges == 1)[0]
-    ends = np.nonzero(edges == -1)[0]
+    starts, ends = runs(~below)
     blip = max(1, round(BLIP_SEC / HOP_SEC))
     gap = max(1, round(BLIP_GAP_SEC / HOP_SEC))
     for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
@@ -150,9 +162,7 @@ def find_onset(
         return None
     below = _close_blips(env.db[a:b] < thr)
     # Runs of below-threshold frames: starts and ends (exclusive) in frame units.
-    edges = np.diff(np.concatenate(([0], below.astype(np.int8), [0])))
-    starts = np.nonzero(edges == 1)[0]
-    ends = np.nonzero(edges == -1)[0]
+    starts, ends = runs(below)
     min_frames = max(1, int(min_pause / HOP_SEC))
     best: tuple[float, Onset] | None = None
     for s, e in zip(starts, ends, strict=True):
@@ -167,10 +177,8 @@ def find_onset(
             continue
         onset_frame = a + e
         # Walk back over the rise: frames still climbing out of the floor belong to speech.
-        k = onset_frame
-        rise_floor = floor_db + 0.5 * (thr - floor_db)
-        while k - 1 > a + s and env.db[k - 1] > rise_floor and env.db[k - 1] < env.db[k]:
-            k -= 1
+        k = rise_start(env, onset_frame, stop=a + s,
+                       floor_db=floor_db + 0.5 * (thr - floor_db))
         onset_t = k * HOP_SEC + ONSET_LAG_SEC
         pause_len = (e - s) * HOP_SEC
         cost = abs(end_t - (t + expected_shift)) - pause_weight * min(pause_len, 1.0)

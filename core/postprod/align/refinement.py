@@ -93,7 +93,8 @@ def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None,
         snr: float | None = None
         t = r.time
         if env is not None:
-            onset = find_onset(env, r.time, lo=last + 0.05, hi=max(last + 0.1, nxt - 0.05),
+            hi = max(last + 0.1, nxt - 0.05)
+            onset = find_onset(env, r.time, lo=last + 0.05, hi=hi,
                                search_before=opts.onset_search_before,
                                search_after=max(opts.onset_search_after,
                                                 min(ONSET_REACH_SEC,
@@ -105,7 +106,7 @@ def refine_starts(rough: list[RoughStart | None], *, env: Envelope | None,
                 t, refined, pause = onset.time, True, (onset.pause_start, onset.pause_end)
                 snr = onset.snr_db
                 if samples is not None and opts.breath_check:
-                    breath = breath_onset(samples, env, onset, hi=max(last + 0.1, nxt - 0.05))
+                    breath = breath_onset(samples, env, onset, hi=hi)
                     if breath is not None:
                         t = breath.onset_sec
                 if opens_with_filler(cue_toks[i]) and not _filler_heard(transcript, r.time):

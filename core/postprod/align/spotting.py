@@ -7,7 +7,7 @@ import numpy as np
 
 from ..media.audio import SAMPLE_RATE
 from ..media.loudness import frame_power, level_db
-from .acoustic import Posteriors, Spot, phonemes, posteriors, spot_phrase
+from .acoustic import FRAME_SEC, Posteriors, Spot, phonemes, posteriors, spot_phrase
 
 SPOT_MIN_SCORE = -3.2
 """Lowest phrase score (mean relative log-probability per phoneme, `acoustic.Spot.score`) at
@@ -50,7 +50,7 @@ class PhraseSpotter:
 
     def _posteriors(self, lo: float, hi: float) -> Posteriors:
         for p in self._post:
-            if p.start_sec <= lo + 1e-6 and p.start_sec + p.frames * 0.02 >= hi - 1e-6:
+            if p.start_sec <= lo + 1e-6 and p.start_sec + p.frames * FRAME_SEC >= hi - 1e-6:
                 return p
         p = posteriors(self.samples, start_sec=max(0.0, lo), end_sec=hi)
         self._post.append(p)

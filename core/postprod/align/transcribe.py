@@ -4,7 +4,6 @@ hold more than one chunk's features in memory."""
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,9 +144,9 @@ def verify_vad_weights() -> None:
     """
     from faster_whisper.utils import get_assets_path
 
-    from ..models.weights import verify
+    from ..models.weights import verify_dir
 
-    verify("silero-vad/silero_vad_v6.onnx", os.path.join(get_assets_path(), "silero_vad_v6.onnx"))
+    verify_dir("silero-vad", get_assets_path())
 
 
 def speech_seconds(samples: np.ndarray) -> float:

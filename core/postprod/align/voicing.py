@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..media.audio import SAMPLE_RATE
-from .onset import HOP_SEC, ONSET_LAG_SEC, Envelope, Onset
+from .onset import HOP_SEC, ONSET_LAG_SEC, Envelope, Onset, rise_start, runs
 
 FRAME_SEC = 0.04
 """Periodicity frame length, seconds (2.8 periods of the lowest voice, 70 Hz)."""
@@ -62,12 +62,10 @@ class BreathCheck:
     Attributes:
         onset_sec: the corrected onset, seconds.
         voicing_sec: where voicing starts after the original onset, seconds.
-        dip: True when a dip in the level separated the breath from the word.
     """
 
     onset_sec: float
     voicing_sec: float
-    dip: bool
 
 
 def periodicity(samples: np.ndarray, *, start_sec: float, end_sec: float) -> np.ndarray:
@@ -129,9 +127,7 @@ def breath_onset(samples: np.ndarray, env: Envelope, onset: Onset, *, hi: float
         return None
     silence = min(onset.threshold_db, float(np.median(pause)) + RETURN_DB)
     below = env.db[k0:k1] <= silence
-    edges = np.diff(np.concatenate(([0], below.astype(np.int8), [0])))
-    starts = np.nonzero(edges == 1)[0]
-    ends = np.nonzero(edges == -1)[0]
+    starts, ends = runs(below)
     for s, e in zip(starts, ends, strict=True):
         dip_start = (k0 + s) * HOP_SEC
         dip_end = (k0 + e) * HOP_SEC
@@ -144,11 +140,8 @@ def breath_onset(samples: np.ndarray, env: Envelope, onset: Onset, *, hi: float
         if voicing is None:
             return None
         # Walk back over the rise out of the drop, as `find_onset` does.
-        k = k0 + e
-        while k - 1 > k0 + s and env.db[k - 1] < env.db[k] and env.db[k - 1] > env.db[k0 + s]:
-            k -= 1
-        return BreathCheck(onset_sec=k * HOP_SEC + ONSET_LAG_SEC, voicing_sec=voicing,
-                           dip=True)
+        k = rise_start(env, k0 + e, stop=k0 + s, floor_db=float(env.db[k0 + s]))
+        return BreathCheck(onset_sec=k * HOP_SEC + ONSET_LAG_SEC, voicing_sec=voicing)
     return None
 
 

@@ -71,7 +71,7 @@ def model_dir(model: str) -> Path:
         raise EngineUnavailable(
             f"no speech recognition weights in {path.name!r}",
             allowed="'tiny.en', 'base' or a local CTranslate2 directory with model.bin")
-    if model in ("tiny.en", "base"):
+    if model in MODEL_NAMES:
         verify_dir(f"whisper-{model}", path)
     return path
 
