@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,16 +22,11 @@ from ..contract.errors import (
 )
 from ..contract.limits import TIERS, Tier
 from .database import Database
-from .ratelimit import DAY_MS
+from .ratelimit import DAY_MS, now_ms
 from .schema import api_keys, ledger_entries
 
 KEY_PREFIX = "pp_live_"
 """Every API key starts with this, so a leaked key is recognisable by secret scanners."""
-
-
-def now_ms() -> int:
-    """Wall-clock time in integer milliseconds since the Unix epoch (UTC)."""
-    return time.time_ns() // 1_000_000
 
 
 def hash_key(api_key: str) -> str:

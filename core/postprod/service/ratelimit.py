@@ -20,6 +20,11 @@ MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 
 
+def now_ms() -> int:
+    """Wall-clock time in integer milliseconds since the Unix epoch (UTC)."""
+    return time.time_ns() // 1_000_000
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """A traffic quota; None means unlimited for that window."""
@@ -50,7 +55,7 @@ class RateLimiter:
         """
         if limit.unlimited:
             return
-        t = time.time_ns() // 1_000_000 if at_ms is None else at_ms
+        t = now_ms() if at_ms is None else at_ms
         with self.db.write() as conn:
             # Write first: takes SQLite's write lock / the key's row lock before counting.
             conn.execute(update(api_keys).where(api_keys.c.id == key_id)
