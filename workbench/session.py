@@ -263,13 +263,6 @@ def convert_to_flac(state: MutableMapping[Any, Any], entry: Mapping[str, Any]) -
     return store_upload(state, name=name, data=buf.getvalue(), kind="audio")
 
 
-def stored_file(path: Path) -> StoredFile:
-    """Describe a file already on disk."""
-    data = path.read_bytes()
-    return {"name": path.name, "path": str(path.resolve()),
-            "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-
-
 def find_project_files(folder: Path) -> dict[str, Any]:
     """The scene stills, narration audio and text, and music bed of a project folder.
 
@@ -317,8 +310,6 @@ def open_project(state: MutableMapping[Any, Any], folder: Path) -> None:
 
 def _project_name(folder: Path) -> str:
     """The name in the folder's ``compose.json`` (``project.name``), else the folder's name."""
-    import json
-
     manifest = folder / "compose.json"
     if manifest.is_file():
         try:

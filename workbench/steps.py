@@ -73,20 +73,6 @@ def quote_describe(state: Mapping[Any, Any], request: Mapping[str, Any], *, tier
     return int(quote([s["path"] for s in state["scenes"]], request, tier=tier))
 
 
-def run_describe(
-    state: Mapping[Any, Any], request: Mapping[str, Any], *, tier: Tier,
-    progress: ProgressCallback | None = None, captioner: str = "",
-) -> DescribeResponse:
-    """Run Describe Scenes on the session's images, in scene order.
-
-    ``captioner``: a local image-to-text model folder; blank: descriptions from the evidence.
-    """
-    from postprod.describe import describe_scenes
-
-    return describe_scenes([s["path"] for s in state["scenes"]], request, tier=tier,
-                           progress=progress, captioner=captioner)
-
-
 def cue_rows(
     response: DescribeResponse, scenes: Sequence[Mapping[str, Any]], *,
     narration_text: str | None = None, max_cue_chars: int = 500,
@@ -356,11 +342,6 @@ def quote_compose(manifest: Any, *, tier: Tier) -> int:
     return int(quote(manifest, tier=tier))
 
 
-def store_result(state: MutableMapping[Any, Any], key: str, value: Any) -> None:
-    """Keep a result as plain JSON data (contract camelCase) in session state."""
-    state[key] = value.to_json_data() if hasattr(value, "to_json_data") else value
-
-
 # --- background jobs ----------------------------------------------------------------------------
 
 ALIGN_TRANSCRIBE_SPAN = (0.05, 0.95)
@@ -400,14 +381,11 @@ def start_align(state: MutableMapping[Any, Any], request: Mapping[str, Any], *, 
     """
     from workbench import jobs, session
 
-    path = state["narration"]["path"]
+    narration = {"narration": {"path": state["narration"]["path"]}}
 
     def work(progress: ProgressCallback) -> Any:
-        from postprod.align import scene_timestamps
-
-        with _ALIGN_LOCK:
-            return scene_timestamps(path, dict(request), tier=tier, model=model,
-                                    progress=progress).to_json_data()
+        return run_timestamps(narration, dict(request), tier=tier, model=model,
+                              progress=progress).to_json_data()
 
     return jobs.start(project=session.ensure_project(state), kind="align",
                       label=f"Aligning with {model}", work=work,

@@ -109,7 +109,7 @@ def show_preview(composed: Mapping[str, Any], *, timestamps: Any = None,
                   if shown["placeholders"] else ""))
     st.video(shown["path"], format="video/mp4")
     stem = str(composed.get("file_name") or "timeline.otio").rsplit(".", 1)[0]
-    st.download_button("Download the preview (MP4)", data=Path(shown["path"]).read_bytes(),
+    st.download_button("Download the preview (MP4)", data=lambda: Path(shown["path"]).read_bytes(),
                        file_name=f"{stem}.preview.mp4", mime="video/mp4",
                        key="download_preview", on_click="ignore", icon="⬇️")
 

@@ -211,7 +211,9 @@ def plan_timeline(request: ComposeRequest, *, tier: Tier) -> TimelinePlan:
     problems.raise_if_any()
     # Before any clip is built: a looped layer's end and repetition count are known from the
     # request alone, and building an over-limit loop first would cost memory without bound.
-    _check_lengths(request, items, rate, tier=tier, limit_sec=limits.compose_timeline_sec)
+    _check_lengths(request, items, rate, problems, tier=tier,
+                   limit_sec=limits.compose_timeline_sec)
+    problems.raise_if_any()
 
     video = _plan_video(request, items, rate, problems)
     problems.raise_if_any()
@@ -657,11 +659,12 @@ def _plan_layer(j: int, layer: AudioLayer, item: FolderItem, track_id: str, rate
 
 
 def _check_lengths(request: ComposeRequest, items: dict[str, tuple[int, FolderItem]],
-                   rate: Fraction, *, tier: Tier, limit_sec: float) -> None:
+                   rate: Fraction, problems: _Problems, *, tier: Tier,
+                   limit_sec: float) -> None:
     """Refuse, from the request's numbers alone (nothing is built): a clip or crossfade longer
     than the timeline limit by itself, `loopToFit` layers that end past the limit or that
-    together repeat their sources more than `MAX_LOOP_REPETITIONS` times."""
-    errors: list[PostprodError] = []
+    together repeat their sources more than `MAX_LOOP_REPETITIONS` times; the errors go to
+    ``problems``."""
     for i, entry in enumerate(request.intent.sequence):
         # The timeline is at least as long as any one clip or crossfade of it.
         item = items[entry.item_id][1]
@@ -679,7 +682,7 @@ def _check_lengths(request: ComposeRequest, items: dict[str, tuple[int, FolderIt
         too_long = check_max(value=length, limit=limit_sec, tier=tier, field=where,
                              what=f"the {what} of {at} alone", unit=" s")
         if too_long:
-            errors.append(too_long)
+            problems.add(too_long)
     total = 0
     for j, layer in enumerate(request.intent.audio_layers):
         if layer.placement != "loopToFit":
@@ -690,23 +693,21 @@ def _check_lengths(request: ComposeRequest, items: dict[str, tuple[int, FolderIt
         too_long = check_max(value=float(Fraction(end) / rate), limit=limit_sec, tier=tier,
                              field=f"{at}.toSec", what="the timeline duration", unit=" s")
         if too_long:
-            errors.append(too_long)
+            problems.add(too_long)
             continue
         item = items[layer.item_id][1]
         assert item.duration_sec is not None  # checked with the references
         piece = max(1, frames_at(exact_seconds(item.duration_sec), rate))
         repetitions = -(-(end - start) // piece)
         total += repetitions
-        if total > MAX_LOOP_REPETITIONS and not errors:
-            errors.append(ValidationFailed(
+        if total > MAX_LOOP_REPETITIONS and not problems.errors:
+            problems.add(ValidationFailed(
                 f"{at} repeats {item.id!r} ({item.duration_sec:g} s) {repetitions} times to "
                 f"fill {float(Fraction(end - start) / rate):g} s, which brings the looped "
                 f"repetitions of this request to {total}; at most {MAX_LOOP_REPETITIONS} are "
                 "built", field=f"{at}.toSec",
                 allowed=f"<= {MAX_LOOP_REPETITIONS} looped repetitions per request (longer "
                         "sources or shorter layers)"))
-    if errors:
-        raise collect(errors)
 
 
 def _last_layer_field(request: ComposeRequest, track: TrackPlan) -> str:

@@ -327,7 +327,7 @@ def lead_mentions(mentions: np.ndarray, para_start: np.ndarray) -> np.ndarray:
     or one deep in a paragraph that leads into the next, opens nothing.
 
     Args:
-        mentions: np.ndarray [shape=(scenes, units)] (`matching.mention_strength`).
+        mentions: np.ndarray [shape=(scenes, units)] (`narration_matching.mention_strength`).
         para_start: per unit, whether it opens a paragraph (`paragraph_starts`).
 
     Returns:
@@ -489,7 +489,7 @@ def assign_cues(narration: str, affinity: np.ndarray, hits: list[list[str | None
         units: the units (`split_units`).
         max_chars: the per-field character limit (anchors are cut to it).
         mentions: np.ndarray [shape=(scenes, units)], how strongly each unit names each
-            scene's subject, 0..1 (`matching.mention_strength`); None: no such evidence.
+            scene's subject, 0..1 (`narration_matching.mention_strength`); None: no such evidence.
 
     Returns:
         One `SceneCue` per scene, or None for scenes that get no span (more scenes than units).
