@@ -164,3 +164,20 @@ def test_an_import_of_a_module_outside_every_extra_is_a_bug_not_a_missing_extra(
     assert err is not None and "'workbench' or 'research'" in err.message
     assert "[all]" in (err.allowed or "")
     require_extra("workbench", purpose="the workbench")  # installed here: no error
+
+
+def test_a_command_that_misses_a_module_of_no_extra_answers_an_internal_error_envelope():
+    code = (
+        "import click\n"
+        "from postprod.cli import contract_errors\n"
+        "@click.command()\n"
+        "@contract_errors\n"
+        "def cmd() -> None:\n"
+        "    raise ModuleNotFoundError('no module', name='no_such_module')\n"
+        "cmd()\n")
+    done = _run(code)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    envelope = json.loads(done.stderr)
+    assert envelope["error"]["code"] == "INTERNAL_ERROR"
+    assert "ModuleNotFoundError" in envelope["error"]["message"]
